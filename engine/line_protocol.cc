@@ -1,0 +1,811 @@
+#include "engine/line_protocol.h"
+
+#include <algorithm>
+#include <array>
+#include <cassert>
+#include <charconv>
+#include <cstring>
+#include <iterator>
+#include <limits>
+#include <system_error>
+
+// Grammar, escaping and error format: docs/format/line_protocol.md v1.
+
+namespace strata::engine {
+namespace {
+
+// Byte classes for the scanners: one table lookup per byte on the hot path.
+constexpr uint8_t kComma = 1;
+constexpr uint8_t kSpace = 2;
+constexpr uint8_t kEquals = 4;
+constexpr uint8_t kBackslash = 8;
+
+constexpr std::array<uint8_t, 256> MakeClasses() {
+  std::array<uint8_t, 256> classes{};
+  classes[static_cast<unsigned char>(',')] = kComma;
+  classes[static_cast<unsigned char>(' ')] = kSpace;
+  classes[static_cast<unsigned char>('=')] = kEquals;
+  classes[static_cast<unsigned char>('\\')] = kBackslash;
+  return classes;
+}
+constexpr std::array<uint8_t, 256> kClasses = MakeClasses();
+
+inline uint8_t ClassOf(char c) { return kClasses[static_cast<unsigned char>(c)]; }
+
+// What ends each kind of name, and which bytes a backslash escapes in it. A backslash before
+// any other byte is literal. '=' is an ordinary byte in a measurement name.
+constexpr uint8_t kMeasurementStop = kComma | kSpace;
+constexpr uint8_t kMeasurementEscapable = kComma | kSpace | kBackslash;
+constexpr uint8_t kNameStop = kComma | kSpace | kEquals;
+constexpr uint8_t kNameEscapable = kComma | kSpace | kEquals | kBackslash;
+
+// The rest of ScanName once a backslash shows up at `p`: copies [start, p) to *w and unescapes
+// from there. Kept out of line so the escape-free scan inlines into its callers.
+[[gnu::noinline]] const char* ScanEscapedName(const char* start, const char* p, const char* end,
+                                              uint8_t stop, uint8_t escapable, char** w,
+                                              std::string_view* name) {
+  char* const out = *w;
+  char* o = out;
+  std::memcpy(o, start, static_cast<size_t>(p - start));
+  o += p - start;
+  while (p < end) {
+    const uint8_t cls = ClassOf(*p);
+    if (cls & kBackslash) {
+      if (p + 1 < end && (ClassOf(p[1]) & escapable) != 0) {
+        *o++ = p[1];
+        p += 2;
+      } else {
+        *o++ = '\\';
+        ++p;
+      }
+    } else if (cls & stop) {
+      break;
+    } else {
+      *o++ = *p++;
+    }
+  }
+  *name = std::string_view(out, static_cast<size_t>(o - out));
+  *w = o;
+  return p;
+}
+
+// Scans a name from `p` up to the first unescaped byte whose class is in `stop`, or `end`.
+// Without a backslash the name is a view into the input (the common case); otherwise it is
+// unescaped into *w, which advances; the caller guarantees room for `end - p` bytes there.
+// Sets *escaped when any backslash was seen, so the caller knows the raw text is not canonical.
+// Returns where scanning stopped.
+inline const char* ScanName(const char* p, const char* end, uint8_t stop, uint8_t escapable,
+                            char** w, std::string_view* name, bool* escaped) {
+  const char* const start = p;
+  const uint8_t stop_or_escape = stop | kBackslash;
+  while (p < end && (ClassOf(*p) & stop_or_escape) == 0) ++p;
+  if (p == end || *p != '\\') {
+    *name = std::string_view(start, static_cast<size_t>(p - start));
+    return p;
+  }
+  *escaped = true;
+  return ScanEscapedName(start, p, end, stop, escapable, w, name);
+}
+
+// Writes `name` with a backslash before every byte whose class is in `special`; returns the end.
+char* AppendEscaped(char* o, std::string_view name, uint8_t special) {
+  for (char c : name) {
+    if (ClassOf(c) & special) *o++ = '\\';
+    *o++ = c;
+  }
+  return o;
+}
+
+// Quotes user text for an error message, cut at 64 bytes (on a UTF-8 boundary) so a huge bad
+// token cannot blow up the reply line.
+std::string Quoted(std::string_view text) {
+  constexpr size_t kMaxQuoted = 64;
+  std::string out = "'";
+  if (text.size() <= kMaxQuoted) {
+    out.append(text);
+  } else {
+    size_t cut = kMaxQuoted;
+    while (cut > 0 && (static_cast<unsigned char>(text[cut]) & 0xC0) == 0x80) --cut;
+    out.append(text.substr(0, cut));
+    out.append("...");
+  }
+  out.push_back('\'');
+  return out;
+}
+
+Status ColumnError(size_t column, std::string_view reason) {
+  return Status::InvalidArgument("column " + std::to_string(column) + ": " + std::string(reason));
+}
+
+// Offset of the first byte of an invalid UTF-8 sequence (overlong forms, surrogates and code
+// points above U+10FFFF included), or npos. ASCII is checked eight bytes at a time.
+size_t FindInvalidUtf8(std::string_view s) {
+  const auto* p = reinterpret_cast<const unsigned char*>(s.data());
+  const size_t n = s.size();
+  size_t i = 0;
+  while (i + 8 <= n) {
+    uint64_t word;
+    std::memcpy(&word, p + i, sizeof(word));
+    if (word & 0x8080808080808080ULL) break;
+    i += 8;
+  }
+  while (i < n) {
+    const unsigned char c = p[i];
+    if (c < 0x80) {
+      ++i;
+      continue;
+    }
+    size_t need;
+    uint32_t cp;
+    uint32_t min_cp;
+    if (c >= 0xC2 && c <= 0xDF) {
+      need = 1, cp = c & 0x1F, min_cp = 0x80;
+    } else if ((c & 0xF0) == 0xE0) {
+      need = 2, cp = c & 0x0F, min_cp = 0x800;
+    } else if (c >= 0xF0 && c <= 0xF4) {
+      need = 3, cp = c & 0x07, min_cp = 0x10000;
+    } else {
+      return i;
+    }
+    if (i + need >= n) return i;  // truncated sequence
+    for (size_t k = 1; k <= need; ++k) {
+      if ((p[i + k] & 0xC0) != 0x80) return i;
+      cp = (cp << 6) | (p[i + k] & 0x3F);
+    }
+    if (cp < min_cp || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return i;
+    i += need + 1;
+  }
+  return std::string_view::npos;
+}
+
+enum class NumberParse { kOk, kInvalid, kOutOfRange };
+
+inline bool IsDigit(char c) { return static_cast<unsigned char>(c - '0') <= 9; }
+
+// Parses `-?[0-9]+` (when allow_minus) into an int64, or `[0-9]+` into a uint64 bit pattern.
+// The whole text is checked before range, so "999...9x" is invalid rather than out of range.
+NumberParse ParseDecimalInteger(std::string_view s, bool allow_minus, bool is_unsigned,
+                                uint64_t* value) {
+  size_t i = 0;
+  bool negative = false;
+  if (allow_minus && !s.empty() && s[0] == '-') {
+    negative = true;
+    i = 1;
+  }
+  if (i == s.size()) return NumberParse::kInvalid;
+  uint64_t acc = 0;
+  bool overflow = false;
+  for (; i < s.size(); ++i) {
+    const auto digit = static_cast<unsigned>(static_cast<unsigned char>(s[i]) - '0');
+    if (digit > 9) return NumberParse::kInvalid;
+    if (acc > (std::numeric_limits<uint64_t>::max() - digit) / 10) overflow = true;
+    acc = acc * 10 + digit;
+  }
+  if (overflow) return NumberParse::kOutOfRange;
+  if (is_unsigned) {
+    *value = acc;
+    return NumberParse::kOk;
+  }
+  constexpr auto kMaxInt = static_cast<uint64_t>(std::numeric_limits<int64_t>::max());
+  if (acc > kMaxInt + (negative ? 1 : 0)) return NumberParse::kOutOfRange;
+  *value = negative ? 0 - acc : acc;  // two's complement; converts exactly to int64 in C++20
+  return NumberParse::kOk;
+}
+
+NumberParse ParseInt64(std::string_view s, int64_t* value) {
+  uint64_t bits = 0;
+  const NumberParse result = ParseDecimalInteger(s, /*allow_minus=*/true, false, &bits);
+  *value = static_cast<int64_t>(bits);
+  return result;
+}
+
+// True when a decimal that from_chars reported out of range is below the smallest denormal
+// (the correctly rounded result is then a signed zero) rather than above the largest double.
+// Overflow needs a decimal exponent near +308 and underflow one near -324, so the sign of the
+// leading digit's decimal exponent decides.
+bool IsTinyDecimal(std::string_view s) {
+  size_t i = (!s.empty() && s[0] == '-') ? 1 : 0;
+  int64_t magnitude = 0;
+  bool seen_nonzero = false;
+  bool in_fraction = false;
+  for (; i < s.size() && s[i] != 'e' && s[i] != 'E'; ++i) {
+    if (s[i] == '.') {
+      in_fraction = true;
+    } else if (!seen_nonzero && s[i] != '0') {
+      seen_nonzero = true;
+      if (in_fraction) --magnitude;
+    } else if (!seen_nonzero && in_fraction) {
+      --magnitude;
+    } else if (seen_nonzero && !in_fraction) {
+      ++magnitude;
+    }
+  }
+  int64_t exponent = 0;
+  if (i < s.size()) {
+    ++i;
+    bool negative = false;
+    if (i < s.size() && (s[i] == '+' || s[i] == '-')) negative = s[i++] == '-';
+    for (; i < s.size(); ++i) exponent = std::min<int64_t>(exponent * 10 + (s[i] - '0'), 1 << 30);
+    if (negative) exponent = -exponent;
+  }
+  return magnitude + exponent < 0;
+}
+
+// Decimal floats with from_chars: correctly rounded, locale-free, bit-exact round trip.
+NumberParse ParseDecimalFloat(std::string_view s, double* value) {
+  const char* end = s.data() + s.size();
+  const auto [ptr, ec] = std::from_chars(s.data(), end, *value);
+  if (ptr != end) return NumberParse::kInvalid;
+  if (ec == std::errc()) return NumberParse::kOk;
+  if (ec == std::errc::result_out_of_range && IsTinyDecimal(s)) {
+    *value = s[0] == '-' ? -0.0 : 0.0;
+    return NumberParse::kOk;
+  }
+  return ec == std::errc::result_out_of_range ? NumberParse::kOutOfRange : NumberParse::kInvalid;
+}
+
+bool EqualsIgnoreCase(std::string_view a, std::string_view lower) {
+  if (a.size() != lower.size()) return false;
+  for (size_t i = 0; i < a.size(); ++i) {
+    char c = a[i];
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+    if (c != lower[i]) return false;
+  }
+  return true;
+}
+
+// [+-]?(nan|inf|infinity), any case. Every NaN becomes the one canonical quiet NaN so that equal
+// input text always yields identical bits.
+bool ParseSpecialFloat(std::string_view s, double* value) {
+  bool negative = false;
+  if (!s.empty() && (s[0] == '+' || s[0] == '-')) {
+    negative = s[0] == '-';
+    s.remove_prefix(1);
+  }
+  if (EqualsIgnoreCase(s, "nan")) {
+    *value = std::numeric_limits<double>::quiet_NaN();
+    return true;
+  }
+  if (EqualsIgnoreCase(s, "inf") || EqualsIgnoreCase(s, "infinity")) {
+    *value = negative ? -std::numeric_limits<double>::infinity()
+                      : std::numeric_limits<double>::infinity();
+    return true;
+  }
+  return false;
+}
+
+bool ParseBool(std::string_view s, bool* value) {
+  static constexpr std::string_view kSpellings[] = {"t", "T", "true", "True", "TRUE",
+                                                    "f", "F", "false", "False", "FALSE"};
+  for (size_t i = 0; i < std::size(kSpellings); ++i) {
+    if (s == kSpellings[i]) {
+      *value = i < 5;
+      return true;
+    }
+  }
+  return false;
+}
+
+struct PrecisionInfo {
+  int64_t ns_per_unit;
+  const char* name;
+};
+
+PrecisionInfo InfoOf(Precision precision) {
+  static constexpr PrecisionInfo kInfo[] = {
+      {1, "ns"}, {1'000, "us"}, {1'000'000, "ms"}, {1'000'000'000, "s"}};
+  static_assert(static_cast<int>(Precision::kNanoseconds) == 0 &&
+                static_cast<int>(Precision::kSeconds) == 3);
+  return kInfo[static_cast<int>(precision)];
+}
+
+using KeyRefs = std::vector<std::pair<std::string_view, uint32_t>>;
+
+// Powers of ten that are exact doubles (10^22 is the largest).
+constexpr double kExactPowersOfTen[] = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,
+                                        1e8,  1e9,  1e10, 1e11, 1e12, 1e13, 1e14, 1e15,
+                                        1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22};
+
+// The common numbers in one pass: `-?digits[.digits]` floats with at most 2^53 as digit string
+// and `-?digits` integers of up to 18 digits followed by 'i' or 'u'. For such floats
+// mantissa / 10^k is exact on both operands, so the one IEEE division is correctly rounded
+// (Clinger's fast path) and agrees bit for bit with from_chars. Returns false (and leaves
+// *next alone) for anything else, which the general path then parses or rejects.
+bool ParseCommonNumber(const char* p, const char* end, FieldValue* value, const char** next) {
+  const bool negative = *p == '-';
+  const char* q = p + (negative ? 1 : 0);
+  const char* const digits_start = q;
+  const char* dot = nullptr;
+  uint64_t mantissa = 0;
+  for (; q < end; ++q) {
+    const auto digit = static_cast<unsigned>(static_cast<unsigned char>(*q) - '0');
+    if (digit <= 9) {
+      mantissa = mantissa * 10 + digit;
+    } else if (*q == '.' && dot == nullptr) {
+      dot = q;
+    } else {
+      break;
+    }
+  }
+  const auto digit_count = static_cast<size_t>(q - digits_start) - (dot != nullptr ? 1 : 0);
+  if (digit_count == 0 || digit_count > 18) return false;  // 18 digits cannot overflow
+  auto ends_value = [end](const char* at) { return at == end || *at == ',' || *at == ' '; };
+  if (ends_value(q)) {
+    if (mantissa > (uint64_t{1} << 53)) return false;
+    const auto fraction_digits = dot != nullptr ? static_cast<size_t>(q - dot - 1) : 0;
+    double d = static_cast<double>(mantissa);
+    if (fraction_digits != 0) d /= kExactPowersOfTen[fraction_digits];
+    *value = FieldValue::Float(negative ? -d : d);
+    *next = q;
+    return true;
+  }
+  if (dot != nullptr || !ends_value(q + 1)) return false;
+  if (*q == 'i') {
+    const auto magnitude = static_cast<int64_t>(mantissa);
+    *value = FieldValue::Int(negative ? -magnitude : magnitude);
+  } else if (*q == 'u' && !negative) {
+    *value = FieldValue::Uint(mantissa);
+  } else {
+    return false;
+  }
+  *next = q + 1;
+  return true;
+}
+
+// Byte order of names; the first byte settles most comparisons without a memcmp call.
+inline bool KeyLess(std::string_view a, std::string_view b) {
+  if (!a.empty() && !b.empty() && a[0] != b[0]) {
+    return static_cast<unsigned char>(a[0]) < static_cast<unsigned char>(b[0]);
+  }
+  return a < b;
+}
+
+inline char* CopyShort(char* o, const char* s, size_t n) {
+  // Short names dominate; fixed-size copies compile to plain moves, unlike a memcpy call.
+  if (n >= 8) {
+    for (size_t i = 0; i + 8 <= n; i += 8) std::memcpy(o + i, s + i, 8);
+    std::memcpy(o + n - 8, s + n - 8, 8);
+  } else if (n >= 4) {
+    std::memcpy(o, s, 4);
+    std::memcpy(o + n - 4, s + n - 4, 4);
+  } else {
+    for (size_t i = 0; i < n; ++i) o[i] = s[i];
+  }
+  return o + n;
+}
+
+// Index (in line order) of the first key that repeats an earlier one, or -1. Sorts `refs`.
+int64_t FirstRepeatInSorted(KeyRefs& refs) {
+  std::sort(refs.begin(), refs.end());
+  int64_t first = -1;
+  for (size_t k = 1; k < refs.size(); ++k) {
+    // Pairs sort by (key, index), so within a run of equal keys the second entry is the
+    // earliest repeat of that key.
+    if (refs[k].first == refs[k - 1].first && (k < 2 || refs[k - 2].first != refs[k].first)) {
+      if (first < 0 || refs[k].second < first) first = refs[k].second;
+    }
+  }
+  return first;
+}
+
+}  // namespace
+
+// One Parse() call: a cursor over the line, writing into `out` and the parser's buffers.
+class LineParser::Scanner {
+ public:
+  Scanner(LineParser& parser, std::string_view line, ParsedLine* out)
+      : begin_(line.data()),
+        end_(line.data() + line.size()),
+        p_(line.data()),
+        w_(parser.scratch_.data()),
+        out_(out),
+        parser_(parser) {}
+
+  Status Run() {
+    STRATA_RETURN_IF_ERROR(CheckBytes());
+    STRATA_RETURN_IF_ERROR(ParseMeasurementAndTags());
+    STRATA_RETURN_IF_ERROR(ParseFields());
+    STRATA_RETURN_IF_ERROR(ParseTimestamp());
+    BuildSeriesKey();
+    assert(w_ <= parser_.scratch_.data() + parser_.scratch_.size());
+    return Status::OK();
+  }
+
+ private:
+  size_t Column(const char* at) const { return static_cast<size_t>(at - begin_) + 1; }
+
+  Status Error(const char* at, std::string_view reason) const {
+    return ColumnError(Column(at), reason);
+  }
+
+  // Bytes no part of the grammar may contain: a newline (the caller splits lines, so one here
+  // means the line was built wrongly) and invalid UTF-8 (DESIGN §6.1 rejects such writes).
+  Status CheckBytes() const {
+    const size_t size = static_cast<size_t>(end_ - begin_);
+    if (const void* nl = std::memchr(begin_, '\n', size)) {
+      return Error(static_cast<const char*>(nl), "unexpected newline inside a line");
+    }
+    const size_t bad = FindInvalidUtf8(std::string_view(begin_, size));
+    if (bad != std::string_view::npos) return Error(begin_ + bad, "invalid UTF-8");
+    return Status::OK();
+  }
+
+  Status ParseMeasurementAndTags() {
+    std::string_view measurement;
+    p_ = ScanName(p_, end_, kMeasurementStop, kMeasurementEscapable, &w_, &measurement,
+                  &prefix_escaped_);
+    if (measurement.empty()) return Error(p_, "empty measurement name");
+    out_->measurement = measurement;
+
+    parser_.tag_columns_.clear();
+    while (p_ < end_ && *p_ == ',') {
+      ++p_;
+      const char* key_start = p_;
+      std::string_view key;
+      p_ = ScanName(p_, end_, kNameStop, kNameEscapable, &w_, &key, &prefix_escaped_);
+      if (key.empty()) return Error(key_start, "empty tag key");
+      if (p_ == end_ || *p_ != '=') {
+        return Error(p_, "expected '=' after tag key " + Quoted(key));
+      }
+      ++p_;
+      const char* value_start = p_;
+      std::string_view value;
+      p_ = ScanName(p_, end_, kNameStop, kNameEscapable, &w_, &value, &prefix_escaped_);
+      if (p_ < end_ && *p_ == '=') {
+        return Error(p_, "unescaped '=' in the value of tag " + Quoted(key));
+      }
+      if (value.empty()) return Error(value_start, "empty value for tag " + Quoted(key));
+      if (!out_->tags.empty() && !KeyLess(out_->tags.back().key, key)) tags_sorted_ = false;
+      out_->tags.push_back(Tag{key, value});
+      parser_.tag_columns_.push_back(static_cast<uint32_t>(Column(key_start)));
+    }
+    prefix_end_ = p_;
+    if (!tags_sorted_) STRATA_RETURN_IF_ERROR(SortTags());
+
+    // Only a space or the end can stop the scan here; '=' after a tag value was rejected above.
+    while (p_ < end_ && *p_ == ' ') ++p_;
+    if (p_ == end_) return Error(p_, "missing field set");
+    return Status::OK();
+  }
+
+  // Puts the tags in key order, rejecting a repeated key at its second occurrence.
+  Status SortTags() {
+    std::vector<Tag>& tags = out_->tags;
+    const size_t n = tags.size();
+    // A strictly increasing chain under the previous order proves it sorts this line too, and
+    // that the keys are unique: n - 1 comparisons instead of a sort.
+    bool reuse = parser_.tag_order_.size() == n;
+    for (size_t k = 1; reuse && k < n; ++k) {
+      reuse = KeyLess(tags[parser_.tag_order_[k - 1]].key, tags[parser_.tag_order_[k]].key);
+    }
+    if (!reuse) {
+      parser_.key_refs_.clear();
+      for (uint32_t i = 0; i < n; ++i) parser_.key_refs_.emplace_back(tags[i].key, i);
+      const int64_t repeat = FirstRepeatInSorted(parser_.key_refs_);
+      if (repeat >= 0) {
+        return ColumnError(parser_.tag_columns_[static_cast<size_t>(repeat)],
+                           "duplicate tag key " + Quoted(tags[static_cast<size_t>(repeat)].key));
+      }
+      parser_.tag_order_.clear();
+      for (const auto& ref : parser_.key_refs_) parser_.tag_order_.push_back(ref.second);
+    }
+    parser_.tag_tmp_.clear();
+    for (uint32_t index : parser_.tag_order_) parser_.tag_tmp_.push_back(tags[index]);
+    tags.assign(parser_.tag_tmp_.begin(), parser_.tag_tmp_.end());
+    return Status::OK();
+  }
+
+  Status ParseFields() {
+    parser_.field_columns_.clear();
+    for (;;) {
+      const char* key_start = p_;
+      std::string_view key;
+      bool escaped = false;
+      p_ = ScanName(p_, end_, kNameStop, kNameEscapable, &w_, &key, &escaped);
+      if (key.empty()) {
+        if (!out_->fields.empty() && (p_ == end_ || *p_ == ' ' || *p_ == ',')) {
+          return Error(p_, "expected a field key after ','");
+        }
+        return Error(key_start, "empty field key");
+      }
+      if (p_ == end_ || *p_ != '=') {
+        int64_t unused;
+        if (out_->fields.empty() && p_ == end_ && ParseInt64(key, &unused) != NumberParse::kInvalid) {
+          return Error(key_start, "missing field set before timestamp " + Quoted(key));
+        }
+        return Error(p_, "expected '=' after field key " + Quoted(key));
+      }
+      ++p_;
+      FieldValue value;
+      STRATA_RETURN_IF_ERROR(ParseFieldValue(key, &value));
+      out_->fields.push_back(Field{key, value});
+      parser_.field_columns_.push_back(static_cast<uint32_t>(Column(key_start)));
+      if (p_ == end_ || *p_ == ' ') break;
+      ++p_;  // ','
+    }
+    return CheckFieldKeysUnique();
+  }
+
+  Status CheckFieldKeysUnique() {
+    const std::vector<Field>& fields = out_->fields;
+    int64_t repeat = -1;
+    // Pairwise for the usual handful of fields (mostly length checks); sort when a line has
+    // many, so a hostile line cannot make this quadratic.
+    constexpr size_t kPairwiseLimit = 16;
+    if (fields.size() <= kPairwiseLimit) {
+      for (size_t j = 1; j < fields.size() && repeat < 0; ++j) {
+        for (size_t i = 0; i < j; ++i) {
+          if (fields[i].key == fields[j].key) {
+            repeat = static_cast<int64_t>(j);
+            break;
+          }
+        }
+      }
+    } else {
+      parser_.key_refs_.clear();
+      for (uint32_t i = 0; i < fields.size(); ++i) parser_.key_refs_.emplace_back(fields[i].key, i);
+      repeat = FirstRepeatInSorted(parser_.key_refs_);
+    }
+    if (repeat < 0) return Status::OK();
+    const auto index = static_cast<size_t>(repeat);
+    return ColumnError(parser_.field_columns_[index], "duplicate field key " + Quoted(fields[index].key));
+  }
+
+  Status ParseFieldValue(std::string_view key, FieldValue* value) {
+    const char* start = p_;
+    if (p_ == end_ || *p_ == ',' || *p_ == ' ') {
+      return Error(start, "missing value for field " + Quoted(key));
+    }
+    if (*p_ == '"') return ParseStringValue(key, value);
+    if ((IsDigit(*p_) || *p_ == '-') && ParseCommonNumber(p_, end_, value, &p_)) {
+      return Status::OK();
+    }
+
+    const char* q = p_;
+    while (q < end_ && (ClassOf(*q) & (kComma | kSpace)) == 0) ++q;
+    p_ = q;
+    const std::string_view token(start, static_cast<size_t>(q - start));
+    bool b;
+    double d;
+    if (ParseBool(token, &b)) {
+      *value = FieldValue::Bool(b);
+      return Status::OK();
+    }
+    if (ParseSpecialFloat(token, &d)) {
+      *value = FieldValue::Float(d);
+      return Status::OK();
+    }
+    const char first = token.front();
+    if (!IsDigit(first) && first != '.' && first != '-' && first != '+') {
+      return Error(start, "invalid value " + Quoted(token) + " for field " + Quoted(key) +
+                              " (strings must be double-quoted)");
+    }
+    if (token.back() == 'i' || token.back() == 'u') {
+      return ParseIntegerValue(token, key, start, value);
+    }
+    const bool decimal = IsDigit(first) || first == '.' ||
+                         (first == '-' && token.size() > 1 && (IsDigit(token[1]) || token[1] == '.'));
+    if (decimal) {
+      const NumberParse result = ParseDecimalFloat(token, &d);
+      if (result == NumberParse::kOk) {
+        *value = FieldValue::Float(d);
+        return Status::OK();
+      }
+      if (result == NumberParse::kOutOfRange) {
+        return Error(start, "float value " + Quoted(token) + " out of range for field " +
+                                Quoted(key));
+      }
+    }
+    // Name the type the writer most likely meant: "12x" reads as an integer, "1.2.3" as a float.
+    const bool looks_float = token.find_first_of(".eEnN") != std::string_view::npos;
+    return Error(start, std::string(looks_float ? "invalid float value " : "invalid integer value ") +
+                            Quoted(token) + " for field " + Quoted(key));
+  }
+
+  // `token` ends in 'i' (int64) or 'u' (uint64).
+  Status ParseIntegerValue(std::string_view token, std::string_view key, const char* start,
+                           FieldValue* value) {
+    const bool is_unsigned = token.back() == 'u';
+    const std::string_view digits = token.substr(0, token.size() - 1);
+    uint64_t bits = 0;
+    const NumberParse result =
+        ParseDecimalInteger(digits, /*allow_minus=*/!is_unsigned, is_unsigned, &bits);
+    const char* kind = is_unsigned ? "unsigned integer value " : "integer value ";
+    if (result == NumberParse::kInvalid) {
+      return Error(start, std::string("invalid ") + kind + Quoted(token) + " for field " +
+                              Quoted(key));
+    }
+    if (result == NumberParse::kOutOfRange) {
+      return Error(start, kind + Quoted(token) + " out of range for field " + Quoted(key));
+    }
+    *value = is_unsigned ? FieldValue::Uint(bits) : FieldValue::Int(static_cast<int64_t>(bits));
+    return Status::OK();
+  }
+
+  // A double-quoted string; `\"` is a quote and `\\` a backslash, any other backslash literal.
+  Status ParseStringValue(std::string_view key, FieldValue* value) {
+    const char* open = p_;
+    const char* q = p_ + 1;
+    const auto* close = static_cast<const char*>(std::memchr(q, '"', static_cast<size_t>(end_ - q)));
+    if (close != nullptr && std::memchr(q, '\\', static_cast<size_t>(close - q)) == nullptr) {
+      *value = FieldValue::String(std::string_view(q, static_cast<size_t>(close - q)));
+      p_ = close + 1;
+    } else {
+      char* const out = w_;
+      char* o = out;
+      bool closed = false;
+      while (q < end_) {
+        if (*q == '\\' && q + 1 < end_ && (q[1] == '"' || q[1] == '\\')) {
+          *o++ = q[1];
+          q += 2;
+        } else if (*q == '"') {
+          closed = true;
+          break;
+        } else {
+          *o++ = *q++;
+        }
+      }
+      if (!closed) return Error(open, "unterminated string value for field " + Quoted(key));
+      *value = FieldValue::String(std::string_view(out, static_cast<size_t>(o - out)));
+      w_ = o;
+      p_ = q + 1;
+    }
+    if (p_ < end_ && *p_ != ',' && *p_ != ' ') {
+      return Error(p_, "expected ',' or ' ' after the string value of field " + Quoted(key));
+    }
+    return Status::OK();
+  }
+
+  Status ParseTimestamp() {
+    while (p_ < end_ && *p_ == ' ') ++p_;
+    if (p_ == end_) return Status::OK();
+    const std::string_view token(p_, static_cast<size_t>(end_ - p_));
+    int64_t raw = 0;
+    const NumberParse result = ParseInt64(token, &raw);
+    if (result == NumberParse::kInvalid) {
+      return Error(p_, "timestamp " + Quoted(token) + " is not an integer");
+    }
+    int64_t ns = 0;
+    if (result == NumberParse::kOutOfRange ||
+        __builtin_mul_overflow(raw, InfoOf(parser_.precision_).ns_per_unit, &ns)) {
+      return Error(p_, "timestamp " + Quoted(token) + " out of range at precision " +
+                           InfoOf(parser_.precision_).name);
+    }
+    out_->timestamp_ns = ns;
+    return Status::OK();
+  }
+
+  // The raw prefix is already canonical when it had no backslash and its tags were in order;
+  // otherwise the key is rebuilt in scratch (a plain copy when nothing needs escaping).
+  void BuildSeriesKey() {
+    if (!prefix_escaped_ && tags_sorted_) {
+      out_->series_key = std::string_view(begin_, static_cast<size_t>(prefix_end_ - begin_));
+      return;
+    }
+    char* const key = w_;
+    char* o = key;
+    if (!prefix_escaped_) {
+      o = CopyShort(o, out_->measurement.data(), out_->measurement.size());
+      for (const Tag& tag : out_->tags) {
+        *o++ = ',';
+        o = CopyShort(o, tag.key.data(), tag.key.size());
+        *o++ = '=';
+        o = CopyShort(o, tag.value.data(), tag.value.size());
+      }
+    } else {
+      o = AppendEscaped(o, out_->measurement, kMeasurementEscapable);
+      for (const Tag& tag : out_->tags) {
+        *o++ = ',';
+        o = AppendEscaped(o, tag.key, kNameEscapable);
+        *o++ = '=';
+        o = AppendEscaped(o, tag.value, kNameEscapable);
+      }
+    }
+    out_->series_key = std::string_view(key, static_cast<size_t>(o - key));
+    w_ = o;
+  }
+
+  const char* const begin_;
+  const char* const end_;
+  const char* p_;                     // next byte to read
+  char* w_;                           // next free byte of parser_.scratch_
+  const char* prefix_end_ = nullptr;  // end of measurement and tags in the raw line
+  bool prefix_escaped_ = false;       // a backslash occurred in the measurement or tags
+  bool tags_sorted_ = true;           // tags arrived in strictly increasing key order
+  ParsedLine* const out_;
+  LineParser& parser_;
+};
+
+Result<Precision> ParsePrecision(std::string_view text) {
+  if (text == "ns" || text == "n") return Precision::kNanoseconds;
+  if (text == "us" || text == "u") return Precision::kMicroseconds;
+  if (text == "ms") return Precision::kMilliseconds;
+  if (text == "s") return Precision::kSeconds;
+  return Status::InvalidArgument("invalid precision " + Quoted(text) +
+                                 ": expected ns, us, ms or s");
+}
+
+LineParser::LineParser(Precision precision) : precision_(precision) {}
+
+Status LineParser::Parse(std::string_view line, ParsedLine* out) {
+  out->measurement = {};
+  out->tags.clear();
+  out->fields.clear();
+  out->timestamp_ns.reset();
+  out->series_key = {};
+  while (!line.empty() && (line.back() == ' ' || line.back() == '\t' || line.back() == '\r')) {
+    line.remove_suffix(1);
+  }
+  // Columns are kept as uint32_t; DESIGN §6.1 caps lines far below this anyway.
+  if (line.size() >= std::numeric_limits<uint32_t>::max()) {
+    return ColumnError(1, "line longer than 4 GiB");
+  }
+  // Unescaped names and strings never exceed their raw text, and the canonical series key is at
+  // most twice its raw prefix, so 3x the line bounds what one call writes. Sizing up front means
+  // the buffer never moves while views into it are handed out.
+  const size_t need = 3 * line.size() + 1;
+  if (scratch_.size() < need) scratch_.resize(need);
+  return Scanner(*this, line, out).Run();
+}
+
+bool IsBlankOrComment(std::string_view line) {
+  for (char c : line) {
+    if (c == ' ' || c == '\t' || c == '\r') continue;
+    return c == '#';
+  }
+  return true;
+}
+
+Status ParseSeriesKey(std::string_view series_key, std::string* measurement,
+                      std::vector<std::pair<std::string, std::string>>* tags) {
+  tags->clear();
+  const char* const begin = series_key.data();
+  const char* const end = begin + series_key.size();
+  auto error = [begin](const char* at, std::string_view reason) {
+    return Status::InvalidArgument("series key column " + std::to_string(at - begin + 1) + ": " +
+                                   std::string(reason));
+  };
+  std::string unescaped(series_key.size(), '\0');
+  char* w = unescaped.data();
+  bool escaped = false;
+  std::string_view name;
+  const char* p = ScanName(begin, end, kMeasurementStop, kMeasurementEscapable, &w, &name, &escaped);
+  if (name.empty()) return error(p, "empty measurement name");
+  if (p < end && *p == ' ') return error(p, "unescaped ' ' in measurement name");
+  measurement->assign(name);
+  while (p < end) {
+    ++p;  // ','
+    const char* key_start = p;
+    std::string_view key;
+    p = ScanName(p, end, kNameStop, kNameEscapable, &w, &key, &escaped);
+    if (key.empty()) return error(key_start, "empty tag key");
+    if (p == end || *p != '=') return error(p, "expected '=' after tag key " + Quoted(key));
+    ++p;
+    const char* value_start = p;
+    std::string_view value;
+    p = ScanName(p, end, kNameStop, kNameEscapable, &w, &value, &escaped);
+    if (value.empty()) return error(value_start, "empty value for tag " + Quoted(key));
+    if (p < end && *p != ',') {
+      return error(p, std::string("unescaped '") + *p + "' in the value of tag " + Quoted(key));
+    }
+    if (!tags->empty() && !(std::string_view(tags->back().first) < key)) {
+      return error(key_start, "tag key " + Quoted(key) + " out of order or repeated");
+    }
+    tags->emplace_back(std::string(key), std::string(value));
+  }
+  return Status::OK();
+}
+
+std::string EscapeMeasurement(std::string_view name) {
+  std::string out(2 * name.size(), '\0');
+  out.resize(static_cast<size_t>(AppendEscaped(out.data(), name, kMeasurementEscapable) - out.data()));
+  return out;
+}
+
+std::string EscapeTagPart(std::string_view name) {
+  std::string out(2 * name.size(), '\0');
+  out.resize(static_cast<size_t>(AppendEscaped(out.data(), name, kNameEscapable) - out.data()));
+  return out;
+}
+
+}  // namespace strata::engine

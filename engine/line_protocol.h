@@ -1,0 +1,93 @@
+#pragma once
+
+// InfluxDB line protocol parser (DESIGN §3 step 1; full grammar in docs/format/line_protocol.md).
+//
+//   <measurement>[,<tag_key>=<tag_value>...] <field_key>=<field_value>[,...] [<timestamp>]
+//
+// The parser is zero-copy on the common path: the views in a ParsedLine point into the input
+// line, or into the parser's scratch buffer when a name needed unescaping. They stay valid until
+// the next Parse() call on the same parser or until the input line is freed, whichever is first.
+// Thread-safety: a LineParser is single-threaded; use one per connection or thread.
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "engine/types.h"
+#include "util/status.h"
+
+namespace strata::engine {
+
+enum class Precision { kNanoseconds, kMicroseconds, kMilliseconds, kSeconds };
+
+// Parses "ns", "us", "ms", "s" (also "n", "u" as InfluxDB does). Error names the bad value.
+Result<Precision> ParsePrecision(std::string_view text);
+
+struct Tag {
+  std::string_view key;    // unescaped
+  std::string_view value;  // unescaped
+};
+
+struct Field {
+  std::string_view key;  // unescaped
+  FieldValue value;      // strings unescaped; borrowed like the other views
+};
+
+struct ParsedLine {
+  std::string_view measurement;  // unescaped
+  std::vector<Tag> tags;         // sorted by key; keys are unique
+  std::vector<Field> fields;     // in line order; keys are unique; never empty
+  // Nanoseconds since the epoch after applying the precision; nullopt when the line has none.
+  std::optional<int64_t> timestamp_ns;
+  // Canonical series key: escaped measurement, then ",key=value" for each tag in key order,
+  // escaped as docs/format/line_protocol.md says. Equal series always give equal keys.
+  std::string_view series_key;
+};
+
+class LineParser {
+ public:
+  explicit LineParser(Precision precision = Precision::kNanoseconds);
+
+  // Parses one line without its '\n' (a trailing '\r' is ignored). On failure returns
+  // InvalidArgument whose message says what was expected where, as
+  // "column <n>: <reason>" (columns count bytes from 1), and *out is unspecified.
+  Status Parse(std::string_view line, ParsedLine* out);
+
+  void set_precision(Precision precision) { precision_ = precision; }
+
+ private:
+  class Scanner;  // one Parse() call; defined in line_protocol.cc
+
+  Precision precision_;
+  std::string scratch_;  // unescaped names and the canonical series key when it is not a view
+  // Reused across calls so the common path does not allocate.
+  std::vector<uint32_t> tag_columns_;    // 1-based column of each tag key, in line order
+  std::vector<uint32_t> field_columns_;  // 1-based column of each field key, in line order
+  std::vector<std::pair<std::string_view, uint32_t>> key_refs_;  // (key, index in line order)
+  std::vector<Tag> tag_tmp_;
+  // The order (indices in line order) that sorted the last unsorted tag set; lines of one
+  // series repeat it, so checking it first usually replaces a sort.
+  std::vector<uint32_t> tag_order_;
+};
+
+// True for an empty line, one of only spaces/tabs/'\r', or a comment ('#' first non-blank).
+bool IsBlankOrComment(std::string_view line);
+
+// Splits a canonical series key (ParsedLine::series_key) back into its unescaped measurement
+// and tags, in key order; used when replaying the WAL. Fails with InvalidArgument
+// ("series key column <n>: <reason>") when the key is not canonical: empty names, an unescaped
+// ' ' or '=' where it cannot be, tags out of order or repeated. *measurement and *tags are
+// overwritten; on failure their contents are unspecified.
+Status ParseSeriesKey(std::string_view series_key, std::string* measurement,
+                      std::vector<std::pair<std::string, std::string>>* tags);
+
+// Escapes a measurement name as the canonical series key does: ',' ' ' and '\' get a backslash.
+std::string EscapeMeasurement(std::string_view name);
+
+// Escapes a tag key, tag value or field key: ',' '=' ' ' and '\' get a backslash.
+std::string EscapeTagPart(std::string_view name);
+
+}  // namespace strata::engine

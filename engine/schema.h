@@ -1,0 +1,36 @@
+#pragma once
+
+// Field types per measurement (DESIGN §1): a field keeps the type of its first write within its
+// measurement; a write of another type is rejected, never coerced.
+// Thread-safety: thread-safe.
+
+#include <shared_mutex>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "engine/types.h"
+#include "util/status.h"
+
+namespace strata::engine {
+
+class Schema {
+ public:
+  // Registers (measurement, field) as type on first use; InvalidArgument naming the field, its
+  // type and the rejected type if it was registered with another type.
+  Status CheckAndRegister(std::string_view measurement, std::string_view field, FieldType type);
+
+  // The registered type, or NotFound.
+  Result<FieldType> Lookup(std::string_view measurement, std::string_view field) const;
+
+  // (field, type) pairs of a measurement, sorted by field name.
+  std::vector<std::pair<std::string, FieldType>> Fields(std::string_view measurement) const;
+
+ private:
+  mutable std::shared_mutex mu_;
+  // key: measurement + '\0' + field
+  std::unordered_map<std::string, FieldType> types_;
+};
+
+}  // namespace strata::engine

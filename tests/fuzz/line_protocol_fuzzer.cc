@@ -1,0 +1,98 @@
+// libFuzzer target for the line-protocol parser (STYLE §7). Splits the input into lines, parses
+// each, and on success checks the ParsedLine contract, aborting on any violation:
+//   - fields are non-empty and their keys unique; tags are sorted by key and unique;
+//   - "<series_key> f=1" parses back to the same measurement and tags and the same key;
+//   - ParseSeriesKey inverts the key.
+// Errors are fine (most fuzz input is malformed); crashes, sanitizer reports and aborts are not.
+
+#include <cstddef>
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "engine/line_protocol.h"
+
+namespace {
+
+using strata::engine::LineParser;
+using strata::engine::ParsedLine;
+
+[[noreturn]] void Fail(const char* what, std::string_view line) {
+  std::fprintf(stderr, "line_protocol_fuzzer: %s\nline: '%.*s'\n", what,
+               static_cast<int>(line.size()), line.data());
+  std::abort();
+}
+
+void CheckParsed(std::string_view line, const ParsedLine& parsed) {
+  if (parsed.measurement.empty()) Fail("empty measurement", line);
+  if (parsed.fields.empty()) Fail("no fields", line);
+  for (size_t i = 1; i < parsed.tags.size(); ++i) {
+    if (!(parsed.tags[i - 1].key < parsed.tags[i].key)) Fail("tags not sorted and unique", line);
+  }
+  for (size_t i = 0; i < parsed.fields.size(); ++i) {
+    if (parsed.fields[i].key.empty()) Fail("empty field key", line);
+    for (size_t j = 0; j < i; ++j) {
+      if (parsed.fields[i].key == parsed.fields[j].key) Fail("duplicate field key", line);
+    }
+  }
+  for (const auto& tag : parsed.tags) {
+    if (tag.key.empty() || tag.value.empty()) Fail("empty tag key or value", line);
+  }
+
+  // Copy what the re-parse would overwrite: the views may point into the parser's scratch.
+  const std::string key(parsed.series_key);
+  const std::string measurement(parsed.measurement);
+  std::vector<std::pair<std::string, std::string>> tags;
+  for (const auto& tag : parsed.tags) tags.emplace_back(tag.key, tag.value);
+
+  LineParser reparser;
+  ParsedLine again;
+  const std::string line_again = key + " f=1";
+  if (!reparser.Parse(line_again, &again).ok()) Fail("series key + ' f=1' does not parse", line);
+  if (again.measurement != measurement) Fail("measurement changed on re-parse", line);
+  if (again.series_key != key) Fail("series key not canonical", line);
+  if (again.tags.size() != tags.size()) Fail("tag count changed on re-parse", line);
+  for (size_t i = 0; i < tags.size(); ++i) {
+    if (again.tags[i].key != tags[i].first || again.tags[i].value != tags[i].second) {
+      Fail("tags changed on re-parse", line);
+    }
+  }
+
+  std::string split_measurement;
+  std::vector<std::pair<std::string, std::string>> split_tags;
+  if (!strata::engine::ParseSeriesKey(key, &split_measurement, &split_tags).ok()) {
+    Fail("ParseSeriesKey rejects a canonical key", line);
+  }
+  if (split_measurement != measurement || split_tags != tags) {
+    Fail("ParseSeriesKey disagrees with the parser", line);
+  }
+}
+
+}  // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  constexpr size_t kMaxInputBytes = 64 * 1024;  // longer inputs add time, not coverage
+  if (size > kMaxInputBytes) return 0;
+  const std::string_view input(reinterpret_cast<const char*>(data), size);
+
+  // Alternate precisions by the first byte so scaling and its overflow checks get exercised.
+  static constexpr strata::engine::Precision kPrecisions[] = {
+      strata::engine::Precision::kNanoseconds, strata::engine::Precision::kMicroseconds,
+      strata::engine::Precision::kMilliseconds, strata::engine::Precision::kSeconds};
+  LineParser parser(size > 0 ? kPrecisions[data[0] % 4] : kPrecisions[0]);
+  ParsedLine parsed;
+  size_t start = 0;
+  while (start <= input.size()) {
+    size_t end = input.find('\n', start);
+    if (end == std::string_view::npos) end = input.size();
+    const std::string_view line = input.substr(start, end - start);
+    (void)strata::engine::IsBlankOrComment(line);
+    if (parser.Parse(line, &parsed).ok()) CheckParsed(line, parsed);
+    start = end + 1;
+  }
+  return 0;
+}
