@@ -1,0 +1,374 @@
+#include "query/parser.h"
+
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <cstdint>
+#include <limits>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace strata::query {
+namespace {
+
+using std::chrono::nanoseconds;
+
+// now() for every parse in this file: 2026-01-01T00:00:00Z, from <chrono>.
+const int64_t kNow = std::chrono::time_point_cast<nanoseconds>(
+                         std::chrono::sys_days{std::chrono::year{2026} / 1 / 1})
+                         .time_since_epoch()
+                         .count();
+
+int64_t Ns(auto duration) { return std::chrono::duration_cast<nanoseconds>(duration).count(); }
+
+SelectStatement ParseOk(std::string_view text, int64_t now_ns = kNow) {
+  auto parsed = ParseSelect(text, now_ns);
+  EXPECT_TRUE(parsed.ok()) << text << "\n" << parsed.status().ToString();
+  if (!parsed.ok()) return SelectStatement{};
+  return std::move(parsed).value();
+}
+
+// The test's own rendering of a WHERE tree, with explicit parentheses for AND and OR.
+std::string Render(const Condition& c) {
+  switch (c.op) {
+    case Condition::Op::kAnd:
+      return "(" + Render(*c.left) + " AND " + Render(*c.right) + ")";
+    case Condition::Op::kOr:
+      return "(" + Render(*c.left) + " OR " + Render(*c.right) + ")";
+    case Condition::Op::kCompare:
+      break;
+  }
+  std::string value;
+  switch (c.value.kind) {
+    case Literal::Kind::kString:
+      value = "'" + c.value.text + "'";
+      break;
+    case Literal::Kind::kRegex:
+      value = "/" + c.value.text + "/";
+      break;
+    case Literal::Kind::kTime:
+      value = "@" + std::to_string(c.value.integer);
+      break;
+    case Literal::Kind::kInteger:
+      value = "i" + std::to_string(c.value.integer);
+      break;
+    case Literal::Kind::kNumber:
+      value = "f" + c.value.text;
+      break;
+    case Literal::Kind::kBool:
+      value = c.value.integer ? "true" : "false";
+      break;
+  }
+  return c.name + c.comparator + value;
+}
+
+std::string WhereOf(std::string_view query) {
+  SelectStatement stmt = ParseOk(query);
+  if (!stmt.where) return "<none>";
+  return Render(*stmt.where);
+}
+
+// The 1-based "<line>:<col>" of the n-th occurrence (from 0) of needle in text.
+std::string PosOf(std::string_view text, std::string_view needle, int nth = 0) {
+  size_t at = text.find(needle);
+  for (int i = 0; i < nth && at != std::string_view::npos; ++i) at = text.find(needle, at + 1);
+  if (at == std::string_view::npos) return "<" + std::string(needle) + " not in query>";
+  size_t line = 1, line_start = 0;
+  for (size_t i = 0; i < at; ++i) {
+    if (text[i] == '\n') {
+      ++line;
+      line_start = i + 1;
+    }
+  }
+  return std::to_string(line) + ":" + std::to_string(at - line_start + 1);
+}
+
+// "<line>:<col>" of the end of text (where the kEnd token sits).
+std::string EndPos(std::string_view text) {
+  size_t line = 1, line_start = 0;
+  for (size_t i = 0; i < text.size(); ++i) {
+    if (text[i] == '\n') {
+      ++line;
+      line_start = i + 1;
+    }
+  }
+  return std::to_string(line) + ":" + std::to_string(text.size() - line_start + 1);
+}
+
+std::string ErrorOf(std::string_view query, int64_t now_ns = kNow) {
+  auto parsed = ParseSelect(query, now_ns);
+  if (parsed.ok()) return "<parsed>";
+  EXPECT_EQ(parsed.status().code(), StatusCode::kInvalidArgument) << query;
+  return parsed.status().message();
+}
+
+TEST(ParserTest, ColumnNamesAreTheItemsAsWrittenWithoutSpaces) {
+  const std::string query =
+      "SELECT mean( usage_user ), count(*), percentile(v, 95), rolling_median(v , 5m), v "
+      "FROM cpu";
+  SelectStatement stmt = ParseOk(query);
+  ASSERT_EQ(stmt.items.size(), 5u);
+  EXPECT_EQ(stmt.measurement, "cpu");
+
+  EXPECT_EQ(stmt.items[0].function, "mean");
+  EXPECT_EQ(stmt.items[0].field, "usage_user");
+  EXPECT_EQ(stmt.items[0].column_name, "mean(usage_user)");
+
+  EXPECT_EQ(stmt.items[1].function, "count");
+  EXPECT_EQ(stmt.items[1].field, "*");
+  EXPECT_EQ(stmt.items[1].column_name, "count(*)");
+
+  EXPECT_EQ(stmt.items[2].function, "percentile");
+  EXPECT_EQ(stmt.items[2].field, "v");
+  ASSERT_EQ(stmt.items[2].args.size(), 1u);
+  EXPECT_EQ(stmt.items[2].args[0].kind, Literal::Kind::kInteger);
+  EXPECT_EQ(stmt.items[2].args[0].integer, 95);
+  EXPECT_EQ(stmt.items[2].column_name, "percentile(v,95)");
+
+  EXPECT_EQ(stmt.items[3].function, "rolling_median");
+  ASSERT_EQ(stmt.items[3].args.size(), 1u);
+  EXPECT_EQ(stmt.items[3].args[0].kind, Literal::Kind::kTime);
+  EXPECT_EQ(stmt.items[3].args[0].integer, Ns(std::chrono::minutes{5}));
+  EXPECT_EQ(stmt.items[3].column_name, "rolling_median(v,5m)");
+
+  EXPECT_TRUE(stmt.items[4].function.empty());
+  EXPECT_EQ(stmt.items[4].field, "v");
+  EXPECT_EQ(stmt.items[4].column_name, "v");
+
+  // Item positions point at the item's first token, for executor errors.
+  const std::string where[] = {PosOf(query, "mean"), PosOf(query, "count"),
+                               PosOf(query, "percentile"), PosOf(query, "rolling_median"),
+                               PosOf(query, " v FROM")};
+  for (size_t i = 0; i < 4; ++i) {
+    EXPECT_EQ(std::to_string(stmt.items[i].line) + ":" + std::to_string(stmt.items[i].column),
+              where[i])
+        << i;
+  }
+  EXPECT_EQ(stmt.items[4].column, query.find(" v FROM") + 2);
+  EXPECT_FALSE(stmt.where);
+  EXPECT_FALSE(stmt.as_of_ns.has_value());
+}
+
+TEST(ParserTest, KeywordsAndFunctionNamesAreCaseInsensitive) {
+  SelectStatement stmt = ParseOk("select MEAN(Usage) from Cpu where TIME >= 5 and Time < 9");
+  ASSERT_EQ(stmt.items.size(), 1u);
+  EXPECT_EQ(stmt.items[0].function, "mean");
+  EXPECT_EQ(stmt.items[0].field, "Usage");  // names keep their case
+  EXPECT_EQ(stmt.measurement, "Cpu");
+  ASSERT_TRUE(stmt.where);
+  EXPECT_EQ(Render(*stmt.where), "(time>=@5 AND time<@9)");
+}
+
+TEST(ParserTest, AliasNamesTheColumn) {
+  SelectStatement stmt = ParseOk("SELECT mean(v) AS m, max(v) as \"peak value\" FROM cpu");
+  ASSERT_EQ(stmt.items.size(), 2u);
+  EXPECT_EQ(stmt.items[0].column_name, "m");
+  EXPECT_EQ(stmt.items[0].function, "mean");
+  EXPECT_EQ(stmt.items[1].column_name, "peak value");
+}
+
+TEST(ParserTest, QuotedIdentifiersAreNames) {
+  SelectStatement stmt = ParseOk("SELECT sum(\"bytes in\") FROM \"net io\"");
+  ASSERT_EQ(stmt.items.size(), 1u);
+  EXPECT_EQ(stmt.items[0].field, "bytes in");
+  EXPECT_EQ(stmt.measurement, "net io");
+}
+
+TEST(ParserTest, QuotedKeywordIsAMeasurementName) {
+  // DESIGN §6.1: a measurement may be named like a keyword; double quotes make any text a name.
+  auto parsed = ParseSelect("SELECT count(v) FROM \"select\"", kNow);
+  ASSERT_TRUE(parsed.ok()) << parsed.status().ToString();
+  EXPECT_EQ(parsed->measurement, "select");
+}
+
+TEST(ParserTest, AsOfAcceptsEveryTimeForm) {
+  struct Case {
+    std::string suffix;
+    int64_t want;
+  };
+  const int64_t day_2026_03_01 = std::chrono::time_point_cast<nanoseconds>(
+                                     std::chrono::sys_days{std::chrono::year{2026} / 3 / 1})
+                                     .time_since_epoch()
+                                     .count();
+  const Case cases[] = {
+      {"AS OF now()", kNow},
+      {"AS OF now() - 1h", kNow - Ns(std::chrono::hours{1})},
+      {"as of NOW() + 30m - 15s",
+       kNow + Ns(std::chrono::minutes{30}) - Ns(std::chrono::seconds{15})},
+      {"AS OF '2026-03-01T00:00:00Z'", day_2026_03_01},
+      {"AS OF '2026-03-01T01:00:00+01:00' - 1d", day_2026_03_01 - Ns(std::chrono::days{1})},
+      {"AS OF 1767225600123456789", 1767225600123456789},
+      {"AS OF -5", -5},
+      {"AS OF 0;", 0},
+  };
+  for (const Case& c : cases) {
+    SelectStatement stmt = ParseOk("SELECT count(v) FROM cpu " + c.suffix);
+    ASSERT_TRUE(stmt.as_of_ns.has_value()) << c.suffix;
+    EXPECT_EQ(*stmt.as_of_ns, c.want) << c.suffix;
+  }
+}
+
+TEST(ParserTest, AsOfMayFollowWhereAndAlias) {
+  SelectStatement stmt =
+      ParseOk("SELECT max(v) AS m FROM cpu WHERE time > now() - 2h AND time <= now() AS OF 77");
+  ASSERT_EQ(stmt.items.size(), 1u);
+  EXPECT_EQ(stmt.items[0].column_name, "m");
+  ASSERT_TRUE(stmt.as_of_ns.has_value());
+  EXPECT_EQ(*stmt.as_of_ns, 77);
+  ASSERT_TRUE(stmt.where);
+  EXPECT_EQ(Render(*stmt.where), "(time>@" + std::to_string(kNow - Ns(std::chrono::hours{2})) +
+                                     " AND time<=@" + std::to_string(kNow) + ")");
+}
+
+TEST(ParserTest, AndBindsTighterThanOrAndParenthesesOverride) {
+  EXPECT_EQ(WhereOf("SELECT count(v) FROM cpu WHERE a = 'x' OR b = 'y' AND c = 'z'"),
+            "(a='x' OR (b='y' AND c='z'))");
+  EXPECT_EQ(WhereOf("SELECT count(v) FROM cpu WHERE (a = 'x' OR b = 'y') AND c = 'z'"),
+            "((a='x' OR b='y') AND c='z')");
+  EXPECT_EQ(WhereOf("SELECT count(v) FROM cpu WHERE a = 'x' AND b = 'y' AND c = 'z'"),
+            "((a='x' AND b='y') AND c='z')");
+  EXPECT_EQ(WhereOf("SELECT count(v) FROM cpu WHERE a = 'x' OR b = 'y' OR c = 'z'"),
+            "((a='x' OR b='y') OR c='z')");
+  EXPECT_EQ(WhereOf("SELECT count(v) FROM cpu WHERE ((a = 'x'))"), "a='x'");
+  EXPECT_EQ(WhereOf("SELECT count(v) FROM cpu WHERE a = 'x' AND (b = 'y' OR (c = 'z'))"),
+            "(a='x' AND (b='y' OR c='z'))");
+}
+
+TEST(ParserTest, ComparisonValuesKeepTheirKind) {
+  EXPECT_EQ(WhereOf("SELECT count(v) FROM cpu WHERE host = 'web 1'"), "host='web 1'");
+  EXPECT_EQ(WhereOf("SELECT count(v) FROM cpu WHERE host <> 'a'"), "host!='a'");
+  EXPECT_EQ(WhereOf("SELECT count(v) FROM cpu WHERE host != 'a'"), "host!='a'");
+  EXPECT_EQ(WhereOf("SELECT count(v) FROM cpu WHERE host =~ /^web\\/[0-9]+$/"),
+            "host=~/^web/[0-9]+$/");
+  EXPECT_EQ(WhereOf("SELECT count(v) FROM cpu WHERE host !~ /x/"), "host!~/x/");
+  EXPECT_EQ(WhereOf("SELECT count(v) FROM cpu WHERE usage > 90"), "usage>i90");
+  EXPECT_EQ(WhereOf("SELECT count(v) FROM cpu WHERE usage < -3"), "usage<i-3");
+  EXPECT_EQ(WhereOf("SELECT count(v) FROM cpu WHERE usage >= -1.5"), "usage>=f-1.5");
+  EXPECT_EQ(WhereOf("SELECT count(v) FROM cpu WHERE up = TRUE"), "up=true");
+  EXPECT_EQ(WhereOf("SELECT count(v) FROM cpu WHERE up = false"), "up=false");
+  EXPECT_EQ(WhereOf("SELECT count(v) FROM cpu WHERE time = -7"), "time=@-7");
+
+  SelectStatement stmt = ParseOk("SELECT count(v) FROM cpu WHERE usage >= -1.5");
+  ASSERT_TRUE(stmt.where);
+  EXPECT_EQ(stmt.where->value.kind, Literal::Kind::kNumber);
+  EXPECT_EQ(stmt.where->value.number, -1.5);
+  stmt = ParseOk("SELECT count(v) FROM cpu WHERE usage > 90");
+  ASSERT_TRUE(stmt.where);
+  EXPECT_EQ(stmt.where->value.number, 90.0);
+}
+
+TEST(ParserTest, ConditionsRememberWhereTheyStart) {
+  const std::string query = "SELECT count(v)\nFROM cpu\nWHERE time > 0 AND\n  host = 'a'";
+  SelectStatement stmt = ParseOk(query);
+  ASSERT_TRUE(stmt.where);
+  ASSERT_EQ(stmt.where->op, Condition::Op::kAnd);
+  const Condition& left = *stmt.where->left;
+  const Condition& right = *stmt.where->right;
+  EXPECT_EQ(std::to_string(left.line) + ":" + std::to_string(left.column), PosOf(query, "time"));
+  EXPECT_EQ(std::to_string(right.line) + ":" + std::to_string(right.column), PosOf(query, "host"));
+}
+
+TEST(ParserTest, ErrorPointsAtTheOffendingTokenAndSaysWhatWasExpected) {
+  struct Case {
+    std::string query;
+    std::string where;  // "<line>:<col>"
+    std::string message;
+  };
+  auto at = [](const std::string& q, std::string_view needle, int nth = 0) {
+    return PosOf(q, needle, nth);
+  };
+  std::vector<Case> cases;
+  auto add = [&](std::string q, std::string where, std::string message) {
+    cases.push_back({std::move(q), std::move(where), std::move(message)});
+  };
+  std::string q;
+
+  q = "SELECT count(x FROM cpu";
+  add(q, at(q, "FROM"), "expected ')' after 'x', found 'FROM'");
+  q = "SELECT mean(x) cpu";
+  add(q, at(q, "cpu"), "expected ',' or FROM after ')', found 'cpu'");
+  q = "SELECT FROM cpu";
+  add(q, at(q, "FROM"), "expected a field or function, found 'FROM'");
+  q = "SELECT mean(x) FROM";
+  add(q, EndPos(q), "expected a measurement name after FROM, found end of query");
+  q = "SELECT mean(x) FROM WHERE time > 0";
+  add(q, at(q, "WHERE"), "expected a measurement name after FROM, found 'WHERE'");
+  q = "SELECT mean() FROM cpu";
+  add(q, at(q, ")"), "expected a field name after 'mean(', found ')'");
+  q = "SELECT percentile(v, host) FROM cpu";
+  add(q, at(q, "host"), "expected a number or a duration, found 'host'");
+  q = "SELECT mean(x) FROM cpu WHERE";
+  add(q, EndPos(q), "expected a condition (time, tag or field comparison), found end of query");
+  q = "SELECT mean(x) FROM cpu WHERE time >";
+  add(q, EndPos(q),
+      "expected a time (now(), 'RFC 3339 time' or integer nanoseconds), found end of query");
+  q = "SELECT mean(x) FROM cpu WHERE (time > 0 AND time < 5";
+  add(q, EndPos(q), "expected ')' to close the condition, found end of query");
+  q = "SELECT mean(x) FROM cpu WHERE host 'a'";
+  add(q, at(q, "'a'"), "expected a comparison operator after 'host', found 'a'");
+  q = "SELECT mean(x) FROM cpu WHERE v + 5";
+  add(q, at(q, "+"), "'+' is not a comparison operator");
+  q = "SELECT mean(x) FROM cpu WHERE host =~ 'a'";
+  add(q, at(q, "'a'"), "expected a /regular expression/, found 'a'");
+  q = "SELECT mean(x) FROM cpu WHERE host = ";
+  add(q, EndPos(q), "expected a value after '=', found end of query");
+  q = "SELECT mean(x) FROM cpu AS now()";
+  add(q, at(q, "now"), "expected OF after AS, found 'now'");
+  q = "SELECT mean(x) FROM cpu AS OF now";
+  add(q, EndPos(q), "expected '()' after now, found end of query");
+  q = "SELECT mean(x) FROM cpu AS OF now() - 5";
+  add(q, at(q, "5"), "expected a duration after '+' or '-', found '5'");
+  q = "SELECT mean(x) FROM cpu AS OF WHERE";
+  add(q, at(q, "WHERE"),
+      "expected a time (now(), 'RFC 3339 time' or integer nanoseconds), found 'WHERE'");
+  q = "SELECT mean(x) FROM cpu LIMIT 10";
+  add(q, at(q, "LIMIT"), "unexpected 'LIMIT'");
+  q = "SELECT mean(x) FROM cpu;;";
+  add(q, at(q, ";", 1), "unexpected ';'");
+  q = "UPDATE cpu SET v = 1";
+  add(q, "1:1", "expected SELECT, found 'UPDATE'");
+  q = "SELECT mean(x) AS FROM cpu";
+  add(q, at(q, "FROM"), "expected an alias after AS, found 'FROM'");
+  q = "SELECT mean(x)\nFROM cpu\nWHERE time >";
+  add(q, EndPos(q),
+      "expected a time (now(), 'RFC 3339 time' or integer nanoseconds), found end of query");
+  q = "SELECT mean(x)\n  FROM cpu\n  WHERE time > 0 AND\n    host <> )";
+  add(q, at(q, ")", 1), "expected a value after '!=', found ')'");
+
+  for (const Case& c : cases) {
+    EXPECT_EQ(ErrorOf(c.query), c.where + " " + c.message) << c.query;
+  }
+}
+
+TEST(ParserTest, ErrorsInsideLiteralsCarryTheirPosition) {
+  std::string q = "SELECT mean(x) FROM cpu AS OF 'yesterday'";
+  std::string error = ErrorOf(q);
+  EXPECT_EQ(error.substr(0, PosOf(q, "'yesterday'").size() + 1), PosOf(q, "'yesterday'") + " ");
+  EXPECT_NE(error.find("invalid time 'yesterday'"), std::string::npos) << error;
+
+  q = "SELECT mean(x) FROM cpu WHERE time > '2026-02-30T00:00:00Z'";
+  error = ErrorOf(q);
+  EXPECT_EQ(error.substr(0, PosOf(q, "'2026").size() + 1), PosOf(q, "'2026") + " ");
+  EXPECT_NE(error.find("2026-02-30"), std::string::npos) << error;
+
+  q = "SELECT mean(x) FROM cpu AS OF 99999999999999999999";
+  EXPECT_EQ(ErrorOf(q), PosOf(q, "9999") + " integer '99999999999999999999' is out of range");
+
+  // now() + 1s past the end of int64 is an error at the duration, not a wrap-around.
+  q = "SELECT mean(x) FROM cpu AS OF now() + 1s";
+  EXPECT_EQ(ErrorOf(q, std::numeric_limits<int64_t>::max() - 1),
+            PosOf(q, "1s") + " time out of range");
+  q = "SELECT mean(x) FROM cpu AS OF now() - 1s";
+  EXPECT_EQ(ErrorOf(q, std::numeric_limits<int64_t>::min() + 1),
+            PosOf(q, "1s") + " time out of range");
+
+  // Lexer errors come through with their position.
+  q = "SELECT mean(x) FROM cpu WHERE host = 'a";
+  error = ErrorOf(q);
+  EXPECT_EQ(error.substr(0, 2), "1:") << error;
+  EXPECT_NE(error.find("unterminated string literal"), std::string::npos) << error;
+}
+
+}  // namespace
+}  // namespace strata::query
