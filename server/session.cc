@@ -1,0 +1,225 @@
+#include "server/session.h"
+
+#include <chrono>
+
+#include <fmt/format.h>
+
+#include "query/executor.h"
+#include "query/parser.h"
+#include "util/utf8.h"
+
+namespace strata::server {
+namespace {
+
+constexpr std::string_view kKeywords[] = {"SELECT", "SHOW", "DELETE", "EXPLAIN", "CREATE",
+                                          "DROP",   "SYNC", "FLUSH",  "PING",    "STATS",
+                                          "COMPACT", "BACKUP", "QUIT"};
+
+// The keyword a line starts with (its first token, up to the first space, in any case), or "".
+std::string_view CommandKeyword(std::string_view line) {
+  size_t start = line.find_first_not_of(" \t");
+  if (start == std::string_view::npos) return {};
+  size_t end = line.find_first_of(" \t\r", start);
+  std::string_view first = line.substr(start, end == std::string_view::npos ? end : end - start);
+  for (std::string_view k : kKeywords) {
+    if (first.size() != k.size()) continue;
+    bool equal = true;
+    for (size_t i = 0; i < k.size() && equal; ++i) {
+      equal = (first[i] & ~0x20) == k[i];  // ASCII upper-casing; keywords are letters only
+    }
+    if (equal) return k;
+  }
+  return {};
+}
+
+// Replies never contain a raw newline or tab: they would break the framing.
+std::string OneLine(std::string_view text) {
+  std::string out(text);
+  for (char& c : out) {
+    if (c == '\n' || c == '\r' || c == '\t') c = ' ';
+  }
+  return out;
+}
+
+// Streams an answer straight into the connection's reply text.
+class WireSink final : public query::ResultSink {
+ public:
+  explicit WireSink(std::string* out) : out_(out) {}
+  Status Header(const std::vector<std::string>& columns) override {
+    AppendRow(columns);
+    return Status::OK();
+  }
+  Status Row(const std::vector<std::string>& cells) override {
+    AppendRow(cells);
+    ++rows_;
+    return Status::OK();
+  }
+  uint64_t rows() const { return rows_; }
+
+ private:
+  void AppendRow(const std::vector<std::string>& cells) {
+    for (size_t i = 0; i < cells.size(); ++i) {
+      if (i) out_->push_back('\t');
+      out_->append(OneLine(cells[i]));
+    }
+    out_->push_back('\n');
+  }
+  std::string* out_;
+  uint64_t rows_ = 0;
+};
+
+}  // namespace
+
+Session::Session(engine::Engine& engine, const ServerOptions& options)
+    : engine_(engine),
+      options_(options),
+      splitter_(options.max_line_bytes),
+      parser_(options.precision) {}
+
+bool Session::Receive(std::string_view bytes, std::string* out) {
+  if (quit_) return false;
+  receive_time_ns_ = engine_.NowNanos();
+  splitter_.Feed(bytes, [&](std::string_view line, bool too_long) {
+    if (!quit_) HandleLine(line, too_long, out);
+  });
+  CommitPending(out);
+  return !quit_;
+}
+
+void Session::Finish(std::string* out) {
+  if (!quit_) {
+    receive_time_ns_ = engine_.NowNanos();
+    splitter_.Finish([&](std::string_view line, bool too_long) {
+      if (!quit_) HandleLine(line, too_long, out);
+    });
+  }
+  CommitPending(out);
+}
+
+void Session::HandleLine(std::string_view line, bool too_long, std::string* out) {
+  ++line_no_;
+  if (too_long) {
+    Reject("line too long", out);
+    return;
+  }
+  if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+  if (engine::IsBlankOrComment(line)) return;
+  std::string_view keyword = CommandKeyword(line);
+  if (keyword.empty()) {
+    HandleWrite(line, out);
+  } else {
+    HandleCommand(keyword, line, out);
+  }
+}
+
+void Session::Reject(std::string_view reason, std::string* out) {
+  ++rejected_;
+  fmt::format_to(std::back_inserter(*out), "ERR {} {}\n", line_no_, OneLine(reason));
+}
+
+void Session::HandleWrite(std::string_view line, std::string* out) {
+  if (!IsValidUtf8(line)) {
+    Reject("invalid UTF-8", out);
+    return;
+  }
+  Status parsed = parser_.Parse(line, &parsed_);
+  if (!parsed.ok()) {
+    Reject(parsed.message(), out);
+    return;
+  }
+  Status added = engine_.AddLine(parsed_, receive_time_ns_, &batch_);
+  if (!added.ok()) {
+    Reject(added.message(), out);
+    return;
+  }
+  ++accepted_;
+  if (batch_.bytes() >= options_.max_batch_bytes) CommitPending(out);
+}
+
+void Session::CommitPending(std::string* out) {
+  if (batch_.empty()) return;
+  auto committed = engine_.Commit(&batch_);
+  if (!committed.ok()) {
+    // The lines were counted as accepted; the failure surfaces here and again at SYNC.
+    out->append("ERR write failed: " + OneLine(committed.status().ToString()) + "\n");
+    batch_.Release();
+    return;
+  }
+  last_commit_ns_ = committed->ns;
+}
+
+bool Session::CatchUp(std::string* out) {
+  CommitPending(out);
+  if (last_commit_ns_ == 0) return true;
+  Status waited = engine_.WaitForCommit(engine::SystemTime{last_commit_ns_});
+  if (!waited.ok()) {
+    out->append("ERR write failed: " + OneLine(waited.ToString()) + "\n");
+    return false;
+  }
+  return true;
+}
+
+void Session::HandleCommand(std::string_view keyword, std::string_view line, std::string* out) {
+  if (keyword == "PING") {
+    out->append("PONG\n");
+  } else if (keyword == "QUIT") {
+    CommitPending(out);
+    out->append("OK bye\n");
+    quit_ = true;
+  } else if (keyword == "SYNC") {
+    Sync(out);
+  } else if (keyword == "SELECT") {
+    Select(line, out);
+  } else if (keyword == "STATS") {
+    Stats(out);
+  } else {
+    out->append(fmt::format("ERR {} is not supported yet\n", keyword));
+  }
+}
+
+void Session::Sync(std::string* out) {
+  if (!CatchUp(out)) {
+    accepted_ = rejected_ = 0;
+    last_commit_ns_ = 0;
+    return;
+  }
+  int64_t t = last_commit_ns_ != 0 ? last_commit_ns_ : engine_.LastVisibleTime().ns;
+  fmt::format_to(std::back_inserter(*out), "OK {} {} {}\n", accepted_, rejected_, t);
+  accepted_ = rejected_ = 0;
+  last_commit_ns_ = 0;
+}
+
+void Session::Select(std::string_view text, std::string* out) {
+  // Read-your-writes: a query sees every earlier write of its own connection.
+  if (!CatchUp(out)) return;
+  auto started = std::chrono::steady_clock::now();
+  auto statement = query::ParseSelect(text, engine_.NowNanos());
+  if (!statement.ok()) {
+    out->append("ERR " + OneLine(statement.status().message()) + "\n");
+    return;
+  }
+  std::string answer;
+  WireSink sink(&answer);
+  Status executed = query::ExecuteSelect(engine_, *statement, sink);
+  if (!executed.ok()) {
+    out->append("ERR " + OneLine(executed.message()) + "\n");
+    return;
+  }
+  auto micros = std::chrono::duration_cast<std::chrono::microseconds>(
+                    std::chrono::steady_clock::now() - started)
+                    .count();
+  out->append(answer);
+  fmt::format_to(std::back_inserter(*out), "END {} {}\n", sink.rows(), micros);
+}
+
+void Session::Stats(std::string* out) {
+  engine::EngineStats s = engine_.Stats();
+  fmt::format_to(std::back_inserter(*out),
+                 "name\tvalue\nseries\t{}\nmemtable_points\t{}\nmemtable_bytes\t{}\n"
+                 "commits\t{}\nlast_system_time\t{}\nrecovered_wal_records\t{}\n"
+                 "recovered_truncated_bytes\t{}\nEND 7 0\n",
+                 s.series, s.memtable_points, s.memtable_bytes, s.commits,
+                 s.last_system_time_ns, s.recovered_records, s.recovered_truncated_bytes);
+}
+
+}  // namespace strata::server

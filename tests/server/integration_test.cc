@@ -1,0 +1,290 @@
+// End-to-end tests against a real stratad process over TCP (STYLE §7). Every expected answer is
+// computed here from what the test itself wrote, never copied from the server's output.
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <fstream>
+#include <map>
+#include <random>
+#include <sstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "tests/support/stratad_process.h"
+#include "tests/support/test_util.h"
+#include "tools/line_client.h"
+
+namespace strata {
+namespace {
+
+using testing::RunCommand;
+using testing::StratadProcess;
+using testing::TempDir;
+using tools::LineClient;
+
+std::vector<std::string> Split(const std::string& s, char sep) {
+  std::vector<std::string> out;
+  std::string cur;
+  std::istringstream in(s);
+  while (std::getline(in, cur, sep)) out.push_back(cur);
+  if (!s.empty() && s.back() == sep) out.emplace_back();
+  return out;
+}
+
+struct Reference {
+  int64_t count = 0;
+  double sum = 0, min = 0, max = 0;
+  void Add(double v) {
+    min = count == 0 ? v : std::min(min, v);
+    max = count == 0 ? v : std::max(max, v);
+    sum += v;
+    ++count;
+  }
+};
+
+void ExpectNear(const std::string& cell, double expected, const std::string& what) {
+  double got = std::strtod(cell.c_str(), nullptr);
+  EXPECT_NEAR(got, expected, 1e-9 * std::max(1.0, std::fabs(expected))) << what;
+}
+
+// Checks a count/sum/min/max/mean answer against the reference.
+void ExpectAggregates(LineClient& client, const std::string& where, const std::string& field,
+                      const std::string& measurement, const Reference& ref) {
+  std::string q = "SELECT count(" + field + "), sum(" + field + "), min(" + field + "), max(" +
+                  field + "), mean(" + field + ") FROM " + measurement + where;
+  auto lines = client.Command(q);
+  ASSERT_TRUE(lines.ok()) << lines.status().ToString();
+  ASSERT_GE(lines->size(), 2u) << q;
+  EXPECT_EQ(lines->front(), "count(" + field + ")\tsum(" + field + ")\tmin(" + field +
+                                ")\tmax(" + field + ")\tmean(" + field + ")");
+  if (ref.count == 0) {
+    EXPECT_EQ(lines->size(), 2u) << q << ": an aggregate over no points returns no row";
+    EXPECT_EQ(lines->back().rfind("END 0 ", 0), 0u) << lines->back();
+    return;
+  }
+  ASSERT_EQ(lines->size(), 3u) << q << " -> " << lines->back();
+  auto cells = Split((*lines)[1], '\t');
+  ASSERT_EQ(cells.size(), 5u) << (*lines)[1];
+  EXPECT_EQ(cells[0], std::to_string(ref.count)) << q;
+  ExpectNear(cells[1], ref.sum, q + " sum");
+  ExpectNear(cells[2], ref.min, q + " min");
+  ExpectNear(cells[3], ref.max, q + " max");
+  ExpectNear(cells[4], ref.sum / static_cast<double>(ref.count), q + " mean");
+  EXPECT_EQ(lines->back().rfind("END 1 ", 0), 0u) << lines->back();
+}
+
+class IntegrationTest : public ::testing::Test {
+ protected:
+  void StartServer(std::vector<std::string> flags = {}) {
+    server_ = std::make_unique<StratadProcess>(dir_.Sub("data"), std::move(flags));
+    std::string error;
+    ASSERT_TRUE(server_->Start(&error)) << error;
+  }
+  std::unique_ptr<LineClient> Connect() {
+    auto client = LineClient::Connect("127.0.0.1", server_->port());
+    EXPECT_TRUE(client.ok()) << client.status().ToString();
+    return client.ok() ? std::move(client).value() : nullptr;
+  }
+
+  TempDir dir_;
+  std::unique_ptr<StratadProcess> server_;
+};
+
+TEST_F(IntegrationTest, ConcurrentWritersWithCorrectionsMatchIndependentAnswers) {
+  StartServer();
+  constexpr int kWriters = 3;
+  constexpr int kPoints = 4000;
+  constexpr int64_t kBase = 1'700'000'000'000'000'000;
+  // Per writer: its own series; timestamps drawn from a small range so rewrites of the same
+  // point happen often, out of order. The last write of a point is its value.
+  std::vector<std::map<int64_t, double>> latest(kWriters);
+  std::vector<std::thread> threads;
+  for (int w = 0; w < kWriters; ++w) {
+    threads.emplace_back([&, w] {
+      auto client = Connect();
+      if (!client) return;
+      std::mt19937_64 rng(1234 + w);
+      std::string text;
+      for (int i = 0; i < kPoints; ++i) {
+        int64_t t = kBase + static_cast<int64_t>(rng() % 1500) * 1'000'000'000;
+        double v = static_cast<double>(static_cast<int64_t>(rng() % 200000) - 100000) / 100.0;
+        text += "m,writer=w" + std::to_string(w) + ",region=r" + std::to_string(w % 2) +
+                " v=" + std::to_string(v) + " " + std::to_string(t) + "\n";
+        latest[w][t] = std::strtod(std::to_string(v).c_str(), nullptr);
+        if (i % 500 == 499) text += "SYNC\n";
+      }
+      text += "SYNC\n";
+      ASSERT_TRUE(client->Send(text).ok());
+      for (int s = 0; s < kPoints / 500 + 1; ++s) {
+        auto reply = client->ReadLine();
+        ASSERT_TRUE(reply.ok());
+        EXPECT_EQ(reply->rfind("OK ", 0), 0u) << *reply;
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+
+  auto client = Connect();
+  ASSERT_TRUE(client);
+  std::mt19937_64 rng(99);
+  for (int q = 0; q < 40; ++q) {
+    int64_t a = kBase + static_cast<int64_t>(rng() % 1600) * 1'000'000'000 - 50'000'000'000;
+    int64_t b = a + static_cast<int64_t>(rng() % 800) * 1'000'000'000;
+    Reference ref;
+    for (const auto& series : latest) {
+      for (auto it = series.lower_bound(a); it != series.end() && it->first < b; ++it) {
+        ref.Add(it->second);
+      }
+    }
+    ExpectAggregates(*client, " WHERE time >= " + std::to_string(a) + " AND time < " +
+                                  std::to_string(b), "v", "m", ref);
+  }
+  Reference all;
+  for (const auto& series : latest) {
+    for (const auto& [t, v] : series) all.Add(v);
+  }
+  ExpectAggregates(*client, "", "v", "m", all);
+}
+
+TEST_F(IntegrationTest, RealDataSetLoadsAndAggregatesMatch) {
+  const std::string path = testing::SharedDataPath("nab_dev/nab_dev.lp");
+  if (!std::ifstream(path)) GTEST_SKIP() << "no shared data at " << path;
+  StartServer();
+  std::string out, err;
+  int code = RunCommand({StratadProcess::BinaryPath("tools/strata"), "--port",
+                         std::to_string(server_->port()), "load", "--quiet", path},
+                        "", &out, &err);
+  ASSERT_EQ(code, 0) << out << err;
+
+  // Reference: a plain split of each line (the file has no escapes); last write of a point wins.
+  std::map<std::string, std::map<std::pair<std::string, int64_t>, double>> points;
+  std::ifstream in(path);
+  std::string line;
+  int64_t lines = 0;
+  while (std::getline(in, line)) {
+    if (line.empty()) continue;
+    ++lines;
+    auto parts = Split(line, ' ');
+    ASSERT_EQ(parts.size(), 3u) << line;
+    std::string measurement = parts[0].substr(0, parts[0].find(','));
+    int64_t t = std::stoll(parts[2]);
+    for (const std::string& field : Split(parts[1], ',')) {
+      auto eq = field.find('=');
+      points[measurement + "." + field.substr(0, eq)][{parts[0], t}] =
+          std::strtod(field.c_str() + eq + 1, nullptr);
+    }
+  }
+  EXPECT_NE(out.find("loaded " + std::to_string(lines) + " lines"), std::string::npos) << out;
+  auto client = Connect();
+  ASSERT_TRUE(client);
+  for (const auto& [key, series_points] : points) {
+    SCOPED_TRACE(key);
+    Reference ref;
+    for (const auto& [id, v] : series_points) ref.Add(v);
+    auto dot = key.find('.');
+    ExpectAggregates(*client, "", key.substr(dot + 1), key.substr(0, dot), ref);
+  }
+}
+
+TEST_F(IntegrationTest, BadLinesAreReportedByNumberAndGoodLinesLoad) {
+  StartServer({"--max-line-bytes", "1024"});
+  const std::vector<std::string> bad = {
+      "bad line",                          // no field set
+      "cpu",                               // measurement only
+      "cpu,host=a",                        // tags, no fields
+      "cpu v=",                            // empty value
+      "cpu v=abc",                         // unquoted string
+      "cpu v=\"unterminated",              // open string
+      "cpu v=1i2",                         // junk after integer
+      "cpu v=99999999999999999999i",       // integer overflow
+      "cpu v=-1u",                         // negative unsigned
+      "cpu v=1 notatime",                  // bad timestamp
+      "cpu v=1 1 extra",                   // text after timestamp
+      "cpu,host v=1",                      // tag without '='
+      "cpu,host= v=1",                     // empty tag value
+      ",host=a v=1",                       // empty measurement
+      "cpu,host=a,host=b v=1",             // duplicate tag
+      "cpu v=1,v=2",                       // duplicate field
+      "cpu v=1e400",                       // float out of range
+      "cpu v=7i",                          // type conflict: v is float
+      "cpu,host=\xff\xfe v=1",             // invalid UTF-8
+      "cpu v=1," ,                         // trailing comma
+      "cpu v=tru",                         // misspelt boolean
+      std::string(2000, 'x') + " v=1",     // longer than --max-line-bytes
+  };
+  std::string file;
+  std::vector<int> bad_line_numbers;
+  Reference good;
+  int line_no = 0;
+  for (size_t i = 0; i < bad.size(); ++i) {
+    double v = static_cast<double>(i) * 1.5;
+    file += "cpu,host=h" + std::to_string(i) + " v=" + std::to_string(v) + " " +
+            std::to_string(1'700'000'000'000'000'000 + static_cast<int64_t>(i)) + "\n";
+    ++line_no;
+    good.Add(v);
+    file += bad[i] + "\n";
+    bad_line_numbers.push_back(++line_no);
+  }
+  const std::string path = dir_.Sub("mixed.lp");
+  std::ofstream(path) << file;
+  std::string out, err;
+  int code = RunCommand({StratadProcess::BinaryPath("tools/strata"), "--port",
+                         std::to_string(server_->port()), "load", path},
+                        "", &out, &err);
+  EXPECT_EQ(code, 1) << "a load with rejected lines exits 1";
+  for (int n : bad_line_numbers) {
+    EXPECT_NE(err.find(path + ": line " + std::to_string(n) + " "), std::string::npos)
+        << "line " << n << " not reported in:\n" << err;
+  }
+  EXPECT_NE(out.find("loaded " + std::to_string(bad.size()) + " lines"), std::string::npos) << out;
+  EXPECT_NE(out.find("rejected " + std::to_string(bad.size()) + " lines"), std::string::npos)
+      << out;
+
+  auto client = Connect();
+  ASSERT_TRUE(client);
+  auto pong = client->Command("PING");
+  ASSERT_TRUE(pong.ok());
+  EXPECT_EQ(pong->front(), "PONG");
+  ExpectAggregates(*client, "", "v", "cpu", good);
+}
+
+TEST_F(IntegrationTest, SigtermExitsZeroAndRestartKeepsDataAndSystemTimeGrows) {
+  StartServer();
+  auto client = Connect();
+  ASSERT_TRUE(client);
+  ASSERT_TRUE(client->Send("t v=1.5 1000\nt v=2.5 2000\nSYNC\n").ok());
+  auto first = client->ReadLine();
+  ASSERT_TRUE(first.ok());
+  ASSERT_EQ(first->rfind("OK 2 0 ", 0), 0u) << *first;
+  const int64_t first_time = std::stoll(first->substr(7));
+  client.reset();
+  EXPECT_EQ(server_->Terminate(), 0);
+
+  StartServer();
+  client = Connect();
+  ASSERT_TRUE(client);
+  Reference ref;
+  ref.Add(1.5);
+  ref.Add(2.5);
+  ExpectAggregates(*client, "", "v", "t", ref);
+  ASSERT_TRUE(client->Send("t v=3.5 3000\nSYNC\n").ok());
+  auto second = client->ReadLine();
+  ASSERT_TRUE(second.ok());
+  ASSERT_EQ(second->rfind("OK 1 0 ", 0), 0u) << *second;
+  EXPECT_GT(std::stoll(second->substr(7)), first_time) << "system time went backwards";
+  // AS OF the first acknowledgement sees exactly what was acknowledged then.
+  ExpectAggregates(*client, " AS OF " + std::to_string(first_time), "v", "t", ref);
+}
+
+TEST_F(IntegrationTest, SecondServerOnTheSameDataDirectoryIsRefused) {
+  StartServer();
+  StratadProcess second(dir_.Sub("data"));
+  std::string error;
+  EXPECT_FALSE(second.Start(&error));
+  EXPECT_NE(error.find("exited"), std::string::npos) << error;
+}
+
+}  // namespace
+}  // namespace strata

@@ -1,0 +1,28 @@
+#pragma once
+
+// The `strata` subcommands. Each returns the process exit code: 0 ok, 1 failure, 2 usage.
+// Thread-safety: each runs on the main thread of the tool.
+
+#include <cstdint>
+#include <string>
+
+namespace strata::tools {
+
+struct ServerAddress {
+  std::string host = "127.0.0.1";
+  uint16_t port = 7070;
+};
+
+// Sends one query or command and prints the answer; exit 1 if the server answered ERR.
+int RunQuery(const ServerAddress& server, const std::string& text);
+
+struct LoadOptions {
+  std::string path;  // "-" is standard input
+  bool progress = true;  // only shown when stderr is a terminal
+};
+
+// Streams a line-protocol file to the server, SYNCs at the end and prints lines, points and
+// rates. Every rejected line is reported with its line number; exit 1 if any was rejected.
+int RunLoad(const ServerAddress& server, const LoadOptions& options);
+
+}  // namespace strata::tools

@@ -1,0 +1,36 @@
+// strata: the command-line client and operator tool (DESIGN §9). Flag parsing only.
+
+#include <CLI/CLI.hpp>
+#include <string>
+
+#include "tools/commands.h"
+
+int main(int argc, char** argv) {
+  using namespace strata::tools;
+  CLI::App app{"strata: query and load a Strata server"};
+  app.require_subcommand(1);
+  ServerAddress server;
+  app.add_option("--host", server.host, "server address")->capture_default_str();
+  app.add_option("--port", server.port, "server port")->capture_default_str();
+
+  std::string query_text;
+  CLI::App* query = app.add_subcommand("query", "run a query or command and print the answer");
+  query->add_option("text", query_text, "the query, e.g. \"SELECT count(v) FROM m\"")->required();
+
+  LoadOptions load_options;
+  bool quiet = false;
+  CLI::App* load = app.add_subcommand("load", "send a line-protocol file, then SYNC");
+  load->add_option("file", load_options.path, "line-protocol file, or - for standard input")
+      ->required();
+  load->add_flag("--quiet", quiet, "no progress display");
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    int code = app.exit(e);
+    return code == 0 ? 0 : 2;  // DESIGN §9: usage errors exit 2
+  }
+  if (*query) return RunQuery(server, query_text);
+  load_options.progress = !quiet;
+  return RunLoad(server, load_options);
+}
