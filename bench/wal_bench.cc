@@ -193,7 +193,7 @@ void BM_WalGroupCommitFsyncAlways(benchmark::State& state) {
     GroupCommitRun::Slot& slot = g_run->slots[state.thread_index()];
     const uint64_t before = slot.commits.load(std::memory_order_acquire);
     const auto start = std::chrono::steady_clock::now();
-    auto time = g_run->writer->Append(payload, [&slot](const Status& s, int64_t) {
+    auto time = g_run->writer->Append(payload, [&slot](const Status& s, int64_t, std::string_view) {
       if (!s.ok()) slot.ok = false;
       slot.commits.fetch_add(1, std::memory_order_release);
       slot.commits.notify_one();

@@ -102,18 +102,17 @@ Result<SystemTime> Engine::Commit(WriteBatch* batch) {
     if (!bg_error_.ok()) return bg_error_;
     if (closed_) return Status::Unavailable("engine is closed");
   }
-  auto payload = std::make_shared<std::string>(batch->Release());
-  std::string record = *payload;
   STRATA_ASSIGN_OR_RETURN(
       int64_t system_time_ns,
-      wal_->Append(std::move(record), [this, payload](const Status& status, int64_t t) {
-        OnCommitted(status, t, *payload);
-      }));
+      wal_->Append(batch->Release(),
+                   [this](const Status& status, int64_t t, std::string_view payload) {
+                     OnCommitted(status, t, payload);
+                   }));
   return SystemTime{system_time_ns};
 }
 
 void Engine::OnCommitted(const Status& status, int64_t system_time_ns,
-                         const std::string& payload) {
+                         std::string_view payload) {
   Status applied = status.ok() ? memtable_.Apply(system_time_ns, payload, series_) : status;
   MutexLock lock(&mu_);
   if (!applied.ok()) {

@@ -86,7 +86,7 @@ class Engine {
  private:
   explicit Engine(const EngineOptions& options);
   Status Recover(int64_t* last_system_time_ns);
-  void OnCommitted(const Status& status, int64_t system_time_ns, const std::string& payload);
+  void OnCommitted(const Status& status, int64_t system_time_ns, std::string_view payload);
 
   // Immutable after Open.
   const EngineOptions options_;

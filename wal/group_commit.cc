@@ -205,7 +205,7 @@ void WalWriter::Run() {
       const bool stop = closing_;
       mu_.Unlock();
       for (Pending& p : failed) {
-        if (p.done) p.done(error, p.system_time_ns);
+        if (p.done) p.done(error, p.system_time_ns, p.payload);
       }
       mu_.Lock();
       if (stop && queue_.empty()) break;
@@ -238,7 +238,7 @@ void WalWriter::Run() {
     // In system-time order, outside mu_ so a callback may Append again.
     for (size_t i = 0; i < batch.size(); ++i) {
       Pending& p = batch[i];
-      if (p.done) p.done(i < acked ? Status::OK() : error, p.system_time_ns);
+      if (p.done) p.done(i < acked ? Status::OK() : error, p.system_time_ns, p.payload);
     }
     mu_.Lock();
     synced_cv_.SignalAll();

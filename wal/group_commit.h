@@ -4,6 +4,9 @@
 // durable together with one fdatasync (group commit). Each record gets a system time, strictly
 // increasing and never below the wall clock: max(now, previous + 1).
 //
+// A callback must not call Sync() or Close(), and must not Append() when the queue may be full:
+// it runs on the writer thread, which would then wait for itself.
+//
 // A record's completion callback runs on the writer thread, in system-time order, once the
 // record is durable as the policy defines it: kAlways after fdatasync, kInterval and kOff after
 // write(2). With kInterval a timer also fsyncs at least every interval.
@@ -39,7 +42,10 @@ struct WalOptions {
 };
 
 // Called with OK and the record's system time once durable, or with the error that stopped it.
-using CommitCallback = std::function<void(const Status&, int64_t system_time_ns)>;
+// payload is the record's payload, valid only during the call (so the caller need not keep a
+// copy of what it appended).
+using CommitCallback =
+    std::function<void(const Status&, int64_t system_time_ns, std::string_view payload)>;
 
 class WalWriter {
  public:

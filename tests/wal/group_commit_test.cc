@@ -62,7 +62,7 @@ class Gate {
 class Callbacks {
  public:
   CommitCallback Make() {
-    return [this](const Status& s, int64_t time) {
+    return [this](const Status& s, int64_t time, std::string_view) {
       std::lock_guard<std::mutex> lock(mu_);
       results_.emplace_back(s, time);
       cv_.notify_all();
@@ -257,7 +257,7 @@ TEST_F(WalWriterTest, ConcurrentAppendsAreGroupCommittedInOrder) {
     threads.emplace_back([&, t] {
       for (int i = 0; i < kPerThread; ++i) {
         std::string payload = fmt::format("t{}-{}", t, i);
-        auto time = writer->Append(payload, [&](const Status& s, int64_t system_time) {
+        auto time = writer->Append(payload, [&](const Status& s, int64_t system_time, std::string_view) {
           EXPECT_TRUE(s.ok()) << s.ToString();
           std::lock_guard<std::mutex> lock(mu);
           callback_order.push_back(system_time);
@@ -622,7 +622,7 @@ TEST_F(WalWriterTest, CallbacksMayAppend) {
   Callbacks second;
   ASSERT_TRUE(writer
                   ->Append("first",
-                           [&](const Status& s, int64_t) {
+                           [&](const Status& s, int64_t, std::string_view) {
                              ASSERT_TRUE(s.ok());
                              ASSERT_TRUE(writer->Append("second", second.Make()).ok());
                            })
