@@ -54,6 +54,7 @@ class LineParser {
   // Parses one line without its '\n' (a trailing '\r' is ignored). On failure returns
   // InvalidArgument whose message says what was expected where, as
   // "column <n>: <reason>" (columns count bytes from 1), and *out is unspecified.
+  // Lines holding a '\n' or invalid UTF-8 are rejected too (DESIGN §6.1).
   Status Parse(std::string_view line, ParsedLine* out);
 
   void set_precision(Precision precision) { precision_ = precision; }
@@ -74,20 +75,23 @@ class LineParser {
 };
 
 // True for an empty line, one of only spaces/tabs/'\r', or a comment ('#' first non-blank).
+// Parse() does not skip these itself. Thread-safe.
 bool IsBlankOrComment(std::string_view line);
 
 // Splits a canonical series key (ParsedLine::series_key) back into its unescaped measurement
 // and tags, in key order; used when replaying the WAL. Fails with InvalidArgument
 // ("series key column <n>: <reason>") when the key is not canonical: empty names, an unescaped
 // ' ' or '=' where it cannot be, tags out of order or repeated. *measurement and *tags are
-// overwritten; on failure their contents are unspecified.
+// overwritten; on failure their contents are unspecified. Thread-safe.
 Status ParseSeriesKey(std::string_view series_key, std::string* measurement,
                       std::vector<std::pair<std::string, std::string>>* tags);
 
-// Escapes a measurement name as the canonical series key does: ',' ' ' and '\' get a backslash.
+// Escapes an unescaped measurement name as the canonical series key does: ',' ' ' and '\' get
+// a backslash. Thread-safe.
 std::string EscapeMeasurement(std::string_view name);
 
-// Escapes a tag key, tag value or field key: ',' '=' ' ' and '\' get a backslash.
+// Escapes an unescaped tag key, tag value or field key: ',' '=' ' ' and '\' get a backslash.
+// Thread-safe.
 std::string EscapeTagPart(std::string_view name);
 
 }  // namespace strata::engine

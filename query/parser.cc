@@ -221,28 +221,22 @@ class Parser {
   }
 
   Result<std::unique_ptr<Condition>> Or() {
-    STRATA_ASSIGN_OR_RETURN(auto left, And());
-    while (Peek().kind == TokenKind::kIdentifier && Lower(Peek().text) == "or") {
-      const Token& op_token = Next();
-      STRATA_ASSIGN_OR_RETURN(auto right, And());
-      auto node = std::make_unique<Condition>();
-      node->op = Condition::Op::kOr;
-      node->line = op_token.line;
-      node->column = op_token.column;
-      node->left = std::move(left);
-      node->right = std::move(right);
-      left = std::move(node);
-    }
-    return left;
+    return Chain("or", Condition::Op::kOr, &Parser::And);
+  }
+  Result<std::unique_ptr<Condition>> And() {
+    return Chain("and", Condition::Op::kAnd, &Parser::Primary);
   }
 
-  Result<std::unique_ptr<Condition>> And() {
-    STRATA_ASSIGN_OR_RETURN(auto left, Primary());
-    while (Peek().kind == TokenKind::kIdentifier && Lower(Peek().text) == "and") {
+  // operand { keyword operand }, left-associative; each node records its keyword's position.
+  Result<std::unique_ptr<Condition>> Chain(std::string_view keyword, Condition::Op op,
+                                           Result<std::unique_ptr<Condition>> (Parser::*operand)()) {
+    STRATA_ASSIGN_OR_RETURN(auto left, (this->*operand)());
+    while (Peek().kind == TokenKind::kIdentifier && !Peek().quoted &&
+           Lower(Peek().text) == keyword) {
       const Token& op_token = Next();
-      STRATA_ASSIGN_OR_RETURN(auto right, Primary());
+      STRATA_ASSIGN_OR_RETURN(auto right, (this->*operand)());
       auto node = std::make_unique<Condition>();
-      node->op = Condition::Op::kAnd;
+      node->op = op;
       node->line = op_token.line;
       node->column = op_token.column;
       node->left = std::move(left);
