@@ -63,10 +63,9 @@ LineSet LoadFile(const std::string& path) {
 // gen_workload.py, not its exact values.
 LineSet SynthesizeTsbs(int hosts, int ticks) {
   static const char* const kRegions[] = {"us-east-1", "us-west-1", "eu-west-1", "ap-southeast-2"};
-  static const char* const kFields[] = {"usage_user",   "usage_system", "usage_idle",
-                                        "usage_nice",   "usage_iowait", "usage_irq",
-                                        "usage_softirq", "usage_steal", "usage_guest",
-                                        "usage_guest_nice"};
+  static const char* const kFields[] = {
+      "usage_user", "usage_system",  "usage_idle",  "usage_nice",  "usage_iowait",
+      "usage_irq",  "usage_softirq", "usage_steal", "usage_guest", "usage_guest_nice"};
   std::mt19937_64 rng(42);
   std::uniform_real_distribution<double> percent(0.0, 100.0);
   LineSet set;
@@ -74,8 +73,8 @@ LineSet SynthesizeTsbs(int hosts, int ticks) {
   for (int t = 0; t < ticks; ++t) {
     for (int h = 0; h < hosts; ++h) {
       const char* region = kRegions[h % 4];
-      std::snprintf(buf, sizeof(buf), "cpu,hostname=host_%d,region=%s,datacenter=%sa,rack=%d,",
-                    h, region, region, h % 100);
+      std::snprintf(buf, sizeof(buf), "cpu,hostname=host_%d,region=%s,datacenter=%sa,rack=%d,", h,
+                    region, region, h % 100);
       set.bytes += buf;
       std::snprintf(buf, sizeof(buf),
                     "os=Ubuntu16.04LTS,arch=x64,team=NYC,service=%d,service_version=%d,"

@@ -15,7 +15,11 @@ function(strata_set_warnings target)
 endfunction()
 
 macro(strata_apply_sanitizers)
-  if(STRATA_SANITIZE)
+  if(STRATA_BUILD_FUZZERS)
+    # Every library is instrumented for coverage, or the fuzzer would only see its own file.
+    add_compile_options(-fsanitize=fuzzer-no-link,address,undefined -fno-omit-frame-pointer)
+    add_link_options(-fsanitize=address,undefined)
+  elseif(STRATA_SANITIZE)
     add_compile_options(-fsanitize=${STRATA_SANITIZE} -fno-sanitize-recover=all
                         -fno-omit-frame-pointer)
     add_link_options(-fsanitize=${STRATA_SANITIZE})

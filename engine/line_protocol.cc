@@ -11,6 +11,8 @@
 
 // Grammar, escaping and error format: docs/format/line_protocol.md v1.
 
+#include "util/utf8.h"
+
 namespace strata::engine {
 namespace {
 
@@ -115,47 +117,6 @@ std::string Quoted(std::string_view text) {
 
 Status ColumnError(size_t column, std::string_view reason) {
   return Status::InvalidArgument("column " + std::to_string(column) + ": " + std::string(reason));
-}
-
-// Offset of the first byte of an invalid UTF-8 sequence (overlong forms, surrogates and code
-// points above U+10FFFF included), or npos. ASCII is checked eight bytes at a time.
-size_t FindInvalidUtf8(std::string_view s) {
-  const auto* p = reinterpret_cast<const unsigned char*>(s.data());
-  const size_t n = s.size();
-  size_t i = 0;
-  while (i + 8 <= n) {
-    uint64_t word;
-    std::memcpy(&word, p + i, sizeof(word));
-    if (word & 0x8080808080808080ULL) break;
-    i += 8;
-  }
-  while (i < n) {
-    const unsigned char c = p[i];
-    if (c < 0x80) {
-      ++i;
-      continue;
-    }
-    size_t need;
-    uint32_t cp;
-    uint32_t min_cp;
-    if (c >= 0xC2 && c <= 0xDF) {
-      need = 1, cp = c & 0x1F, min_cp = 0x80;
-    } else if ((c & 0xF0) == 0xE0) {
-      need = 2, cp = c & 0x0F, min_cp = 0x800;
-    } else if (c >= 0xF0 && c <= 0xF4) {
-      need = 3, cp = c & 0x07, min_cp = 0x10000;
-    } else {
-      return i;
-    }
-    if (i + need >= n) return i;  // truncated sequence
-    for (size_t k = 1; k <= need; ++k) {
-      if ((p[i + k] & 0xC0) != 0x80) return i;
-      cp = (cp << 6) | (p[i + k] & 0x3F);
-    }
-    if (cp < min_cp || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return i;
-    i += need + 1;
-  }
-  return std::string_view::npos;
 }
 
 enum class NumberParse { kOk, kInvalid, kOutOfRange };
@@ -275,7 +236,7 @@ bool ParseSpecialFloat(std::string_view s, double* value) {
 }
 
 bool ParseBool(std::string_view s, bool* value) {
-  static constexpr std::string_view kSpellings[] = {"t", "T", "true", "True", "TRUE",
+  static constexpr std::string_view kSpellings[] = {"t", "T", "true",  "True",  "TRUE",
                                                     "f", "F", "false", "False", "FALSE"};
   for (size_t i = 0; i < std::size(kSpellings); ++i) {
     if (s == kSpellings[i]) {
@@ -510,7 +471,8 @@ class LineParser::Scanner {
       }
       if (p_ == end_ || *p_ != '=') {
         int64_t unused;
-        if (out_->fields.empty() && p_ == end_ && ParseInt64(key, &unused) != NumberParse::kInvalid) {
+        if (out_->fields.empty() && p_ == end_ &&
+            ParseInt64(key, &unused) != NumberParse::kInvalid) {
           return Error(key_start, "missing field set before timestamp " + Quoted(key));
         }
         return Error(p_, "expected '=' after field key " + Quoted(key));
@@ -548,7 +510,8 @@ class LineParser::Scanner {
     }
     if (repeat < 0) return Status::OK();
     const auto index = static_cast<size_t>(repeat);
-    return ColumnError(parser_.field_columns_[index], "duplicate field key " + Quoted(fields[index].key));
+    return ColumnError(parser_.field_columns_[index],
+                       "duplicate field key " + Quoted(fields[index].key));
   }
 
   Status ParseFieldValue(std::string_view key, FieldValue* value) {
@@ -583,8 +546,9 @@ class LineParser::Scanner {
     if (token.back() == 'i' || token.back() == 'u') {
       return ParseIntegerValue(token, key, start, value);
     }
-    const bool decimal = IsDigit(first) || first == '.' ||
-                         (first == '-' && token.size() > 1 && (IsDigit(token[1]) || token[1] == '.'));
+    const bool decimal =
+        IsDigit(first) || first == '.' ||
+        (first == '-' && token.size() > 1 && (IsDigit(token[1]) || token[1] == '.'));
     if (decimal) {
       const NumberParse result = ParseDecimalFloat(token, &d);
       if (result == NumberParse::kOk) {
@@ -592,14 +556,15 @@ class LineParser::Scanner {
         return Status::OK();
       }
       if (result == NumberParse::kOutOfRange) {
-        return Error(start, "float value " + Quoted(token) + " out of range for field " +
-                                Quoted(key));
+        return Error(start,
+                     "float value " + Quoted(token) + " out of range for field " + Quoted(key));
       }
     }
     // Name the type the writer most likely meant: "12x" reads as an integer, "1.2.3" as a float.
     const bool looks_float = token.find_first_of(".eEnN") != std::string_view::npos;
-    return Error(start, std::string(looks_float ? "invalid float value " : "invalid integer value ") +
-                            Quoted(token) + " for field " + Quoted(key));
+    return Error(start,
+                 std::string(looks_float ? "invalid float value " : "invalid integer value ") +
+                     Quoted(token) + " for field " + Quoted(key));
   }
 
   // `token` ends in 'i' (int64) or 'u' (uint64).
@@ -612,8 +577,8 @@ class LineParser::Scanner {
         ParseDecimalInteger(digits, /*allow_minus=*/!is_unsigned, is_unsigned, &bits);
     const char* kind = is_unsigned ? "unsigned integer value " : "integer value ";
     if (result == NumberParse::kInvalid) {
-      return Error(start, std::string("invalid ") + kind + Quoted(token) + " for field " +
-                              Quoted(key));
+      return Error(start,
+                   std::string("invalid ") + kind + Quoted(token) + " for field " + Quoted(key));
     }
     if (result == NumberParse::kOutOfRange) {
       return Error(start, kind + Quoted(token) + " out of range for field " + Quoted(key));
@@ -626,7 +591,8 @@ class LineParser::Scanner {
   Status ParseStringValue(std::string_view key, FieldValue* value) {
     const char* open = p_;
     const char* q = p_ + 1;
-    const auto* close = static_cast<const char*>(std::memchr(q, '"', static_cast<size_t>(end_ - q)));
+    const auto* close =
+        static_cast<const char*>(std::memchr(q, '"', static_cast<size_t>(end_ - q)));
     if (close != nullptr && std::memchr(q, '\\', static_cast<size_t>(close - q)) == nullptr) {
       *value = FieldValue::String(std::string_view(q, static_cast<size_t>(close - q)));
       p_ = close + 1;
@@ -769,7 +735,8 @@ Status ParseSeriesKey(std::string_view series_key, std::string* measurement,
   char* w = unescaped.data();
   bool escaped = false;
   std::string_view name;
-  const char* p = ScanName(begin, end, kMeasurementStop, kMeasurementEscapable, &w, &name, &escaped);
+  const char* p =
+      ScanName(begin, end, kMeasurementStop, kMeasurementEscapable, &w, &name, &escaped);
   if (name.empty()) return error(p, "empty measurement name");
   if (p < end && *p == ' ') return error(p, "unescaped ' ' in measurement name");
   measurement->assign(name);
@@ -798,7 +765,8 @@ Status ParseSeriesKey(std::string_view series_key, std::string* measurement,
 
 std::string EscapeMeasurement(std::string_view name) {
   std::string out(2 * name.size(), '\0');
-  out.resize(static_cast<size_t>(AppendEscaped(out.data(), name, kMeasurementEscapable) - out.data()));
+  out.resize(
+      static_cast<size_t>(AppendEscaped(out.data(), name, kMeasurementEscapable) - out.data()));
   return out;
 }
 

@@ -54,7 +54,8 @@ class LineParser {
   // Parses one line without its '\n' (a trailing '\r' is ignored). On failure returns
   // InvalidArgument whose message says what was expected where, as
   // "column <n>: <reason>" (columns count bytes from 1), and *out is unspecified.
-  // Lines holding a '\n' or invalid UTF-8 are rejected too (DESIGN §6.1).
+  // Lines holding a '\n' or invalid UTF-8 are rejected too (DESIGN §6.1). `line` must not
+  // point into views this parser returned earlier (its scratch buffer is rewritten).
   Status Parse(std::string_view line, ParsedLine* out);
 
   void set_precision(Precision precision) { precision_ = precision; }

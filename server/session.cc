@@ -6,7 +6,6 @@
 
 #include "query/executor.h"
 #include "query/parser.h"
-#include "util/utf8.h"
 
 namespace strata::server {
 namespace {
@@ -118,10 +117,6 @@ void Session::Reject(std::string_view reason, std::string* out) {
 }
 
 void Session::HandleWrite(std::string_view line, std::string* out) {
-  if (!IsValidUtf8(line)) {
-    Reject("invalid UTF-8", out);
-    return;
-  }
   Status parsed = parser_.Parse(line, &parsed_);
   if (!parsed.ok()) {
     Reject(parsed.message(), out);

@@ -1,47 +1,49 @@
 #include "util/utf8.h"
 
 #include <cstdint>
+#include <cstring>
 
 namespace strata {
 
-bool IsValidUtf8(std::string_view text) {
-  const auto* p = reinterpret_cast<const uint8_t*>(text.data());
-  const auto* end = p + text.size();
-  while (p < end) {
-    // Fast path: eight ASCII bytes at a time.
-    while (end - p >= 8) {
-      uint64_t chunk;
-      __builtin_memcpy(&chunk, p, 8);
-      if (chunk & 0x8080808080808080ull) break;
-      p += 8;
-    }
-    if (p >= end) break;
-    uint8_t c = *p;
+// Offset of the first byte of an invalid UTF-8 sequence (overlong forms, surrogates and code
+// points above U+10FFFF included), or npos. ASCII is checked eight bytes at a time.
+size_t FindInvalidUtf8(std::string_view s) {
+  const auto* p = reinterpret_cast<const unsigned char*>(s.data());
+  const size_t n = s.size();
+  size_t i = 0;
+  while (i + 8 <= n) {
+    uint64_t word;
+    std::memcpy(&word, p + i, sizeof(word));
+    if (word & 0x8080808080808080ULL) break;
+    i += 8;
+  }
+  while (i < n) {
+    const unsigned char c = p[i];
     if (c < 0x80) {
-      ++p;
+      ++i;
       continue;
     }
-    int extra;
-    uint32_t min;
+    size_t need;
     uint32_t cp;
-    if ((c & 0xE0) == 0xC0) {
-      extra = 1, min = 0x80, cp = c & 0x1F;
+    uint32_t min_cp;
+    if (c >= 0xC2 && c <= 0xDF) {
+      need = 1, cp = c & 0x1F, min_cp = 0x80;
     } else if ((c & 0xF0) == 0xE0) {
-      extra = 2, min = 0x800, cp = c & 0x0F;
-    } else if ((c & 0xF8) == 0xF0) {
-      extra = 3, min = 0x10000, cp = c & 0x07;
+      need = 2, cp = c & 0x0F, min_cp = 0x800;
+    } else if (c >= 0xF0 && c <= 0xF4) {
+      need = 3, cp = c & 0x07, min_cp = 0x10000;
     } else {
-      return false;
+      return i;
     }
-    if (end - p <= extra) return false;
-    for (int i = 1; i <= extra; ++i) {
-      if ((p[i] & 0xC0) != 0x80) return false;
-      cp = (cp << 6) | (p[i] & 0x3F);
+    if (i + need >= n) return i;  // truncated sequence
+    for (size_t k = 1; k <= need; ++k) {
+      if ((p[i + k] & 0xC0) != 0x80) return i;
+      cp = (cp << 6) | (p[i + k] & 0x3F);
     }
-    if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return false;
-    p += extra + 1;
+    if (cp < min_cp || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return i;
+    i += need + 1;
   }
-  return true;
+  return std::string_view::npos;
 }
 
 }  // namespace strata

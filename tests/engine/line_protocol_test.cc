@@ -263,8 +263,7 @@ TEST_F(LineProtocolTest, FloatsParseBitExactly) {
       {"3.141592653589793", 3.141592653589793},
   };
   for (const auto& [text, expected] : cases) {
-    EXPECT_EQ(std::bit_cast<uint64_t>(ParseFloat(text)), std::bit_cast<uint64_t>(expected))
-        << text;
+    EXPECT_EQ(std::bit_cast<uint64_t>(ParseFloat(text)), std::bit_cast<uint64_t>(expected)) << text;
   }
   const double negative_zero = ParseFloat("-0.0");
   EXPECT_EQ(negative_zero, 0.0);
@@ -296,14 +295,14 @@ TEST_F(LineProtocolTest, FastAndGeneralFloatPathsAgreeBitForBit) {
     const auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), expected);
     ASSERT_EQ(ec, std::errc()) << text;
     ASSERT_EQ(ptr, text.data() + text.size()) << text;
-    EXPECT_EQ(std::bit_cast<uint64_t>(ParseFloat(text)), std::bit_cast<uint64_t>(expected))
-        << text;
+    EXPECT_EQ(std::bit_cast<uint64_t>(ParseFloat(text)), std::bit_cast<uint64_t>(expected)) << text;
   }
 }
 
 TEST_F(LineProtocolTest, IntegersAtTheFastPathLimitsAreExact) {
-  ASSERT_TRUE(Ok("m a=999999999999999999i,b=-999999999999999999i,c=1000000000000000000i,"
-                 "d=999999999999999999u,e=1000000000000000000u,f=-0i,g=0001u"));
+  ASSERT_TRUE(
+      Ok("m a=999999999999999999i,b=-999999999999999999i,c=1000000000000000000i,"
+         "d=999999999999999999u,e=1000000000000000000u,f=-0i,g=0001u"));
   EXPECT_EQ(Value(0).i, 999999999999999999);
   EXPECT_EQ(Value(1).i, -999999999999999999);
   EXPECT_EQ(Value(2).i, 1000000000000000000);
@@ -318,7 +317,8 @@ TEST_F(LineProtocolTest, NanAndInfinitySpellingsAreFloats) {
     EXPECT_TRUE(std::isnan(ParseFloat(text))) << text;
   }
   // Every NaN spelling gives the same bits, so equal text means an identical value.
-  EXPECT_EQ(std::bit_cast<uint64_t>(ParseFloat("-nan")), std::bit_cast<uint64_t>(ParseFloat("nan")));
+  EXPECT_EQ(std::bit_cast<uint64_t>(ParseFloat("-nan")),
+            std::bit_cast<uint64_t>(ParseFloat("nan")));
   for (const char* text : {"inf", "Inf", "+inf", "INF", "infinity", "Infinity", "+INFINITY"}) {
     EXPECT_EQ(ParseFloat(text), std::numeric_limits<double>::infinity()) << text;
   }
@@ -399,7 +399,7 @@ TEST_F(LineProtocolTest, ScaledTimestampThatOverflowsIsAnError) {
 
 TEST_F(LineProtocolTest, ParsePrecisionAcceptsInfluxSpellings) {
   const std::pair<const char*, Precision> cases[] = {
-      {"ns", Precision::kNanoseconds}, {"n", Precision::kNanoseconds},
+      {"ns", Precision::kNanoseconds},  {"n", Precision::kNanoseconds},
       {"us", Precision::kMicroseconds}, {"u", Precision::kMicroseconds},
       {"ms", Precision::kMilliseconds}, {"s", Precision::kSeconds}};
   for (const auto& [text, expected] : cases) {
@@ -463,8 +463,10 @@ TEST_F(LineProtocolTest, MalformedLinesNameTheColumnAndReason) {
       {"cpu v=-1e400", "column 7: float value '-1e400' out of range for field 'v'"},
       {"cpu v=hello",
        "column 7: invalid value 'hello' for field 'v' (strings must be double-quoted)"},
-      {"cpu v=nanx", "column 7: invalid value 'nanx' for field 'v' (strings must be double-quoted)"},
-      {"cpu v=tRUE", "column 7: invalid value 'tRUE' for field 'v' (strings must be double-quoted)"},
+      {"cpu v=nanx",
+       "column 7: invalid value 'nanx' for field 'v' (strings must be double-quoted)"},
+      {"cpu v=tRUE",
+       "column 7: invalid value 'tRUE' for field 'v' (strings must be double-quoted)"},
       {"cpu n=1.5i", "column 7: invalid integer value '1.5i' for field 'n'"},
       {"cpu n=-i", "column 7: invalid integer value '-i' for field 'n'"},
       {"cpu n=+5i", "column 7: invalid integer value '+5i' for field 'n'"},
@@ -490,10 +492,10 @@ TEST_F(LineProtocolTest, MalformedLinesNameTheColumnAndReason) {
        "column 9: timestamp '99999999999999999999' out of range at precision ns"},
       {"cpu v=1\nx", "column 8: unexpected newline inside a line"},
       {"cpu,host=\xff v=1", "column 10: invalid UTF-8"},
-      {"cpu v=\"\xc0\x80\"", "column 8: invalid UTF-8"},      // overlong NUL
-      {"cpu v=\"\xed\xa0\x80\"", "column 8: invalid UTF-8"},  // surrogate
+      {"cpu v=\"\xc0\x80\"", "column 8: invalid UTF-8"},          // overlong NUL
+      {"cpu v=\"\xed\xa0\x80\"", "column 8: invalid UTF-8"},      // surrogate
       {"cpu v=\"\xf4\x90\x80\x80\"", "column 8: invalid UTF-8"},  // above U+10FFFF
-      {"cpu v=1 \xe2\x82", "column 9: invalid UTF-8"},             // truncated
+      {"cpu v=1 \xe2\x82", "column 9: invalid UTF-8"},            // truncated
   };
   for (const ErrorCase& c : cases) {
     EXPECT_EQ(ErrorOf(c.line), c.message) << "line: " << c.line;
@@ -528,8 +530,8 @@ TEST_F(LineProtocolTest, DuplicateTagKeysAreFoundAmongManyTags) {
 TEST_F(LineProtocolTest, LongBadTokensAreCutInMessages) {
   const std::string token(200, '7');
   const std::string message = ErrorOf("m v=" + token + "x");
-  EXPECT_EQ(message, "column 5: invalid integer value '" + token.substr(0, 64) +
-                         "...' for field 'v'");
+  EXPECT_EQ(message,
+            "column 5: invalid integer value '" + token.substr(0, 64) + "...' for field 'v'");
 }
 
 // ---- reuse and lifetime ----
