@@ -2,19 +2,28 @@
 
 // Engine: the facade over one data directory (DESIGN §3). Writes are validated, encoded once
 // into a WriteBatch, committed to the WAL (which assigns the system time) and applied to the
-// memtable once durable; reads scan the memtable with version resolution. On Open the memtable
-// is rebuilt by replaying the WAL.
+// active memtable once durable. A memtable past its budget or age is frozen and flushed into one
+// chunk file per partition, recorded in the RocksDB catalog with the WAL checkpoint; covered WAL
+// segments are then deleted. Reads merge chunk files and memtables with version resolution.
 //
-// Data directory layout (docs/format/data_dir.md): LOCK, wal/.
+// Data directory layout: docs/format/data_dir.md. Source split by concern: engine.cc (open,
+// close, stats), engine_recover.cc, engine_write.cc, engine_flush.cc, engine_scan.cc.
 // Thread-safety: all public methods are thread-safe. Close() once, after every caller is done.
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
+#include <map>
 #include <memory>
 #include <string>
+#include <thread>
+#include <vector>
 
+#include "engine/catalog.h"
+#include "engine/chunk/chunk_reader.h"
 #include "engine/line_protocol.h"
 #include "engine/memtable.h"
+#include "engine/partition.h"
 #include "engine/schema.h"
 #include "engine/series_index.h"
 #include "engine/types.h"
@@ -33,22 +42,53 @@ struct EngineOptions {
   std::chrono::milliseconds fsync_interval{1000};
   uint64_t wal_segment_bytes = 64ull << 20;
   uint64_t wal_max_queued_bytes = 64ull << 20;
+  // Memory for memtables: the active one is frozen and flushed at a third of it, and writes
+  // wait while a frozen one is still flushing and the active one is full again. Columns grow by
+  // half when full, so each memtable overshoots its third by at most half: the frozen one and
+  // its successor together stay within the budget.
+  uint64_t memtable_budget_bytes = 256ull << 20;
+  // A memtable older than this is flushed even if small (0: never by age).
+  std::chrono::milliseconds flush_age{std::chrono::minutes(10)};
+  // Tag whose value is a series' region; fixed when the data directory is created (empty: the
+  // existing one, or "region" for a new directory).
+  std::string partition_tag;
+  // Test hook: called at named steps of a flush ("after_write", "after_rename",
+  // "after_catalog"); an error return aborts the flush there, as a crash would.
+  std::function<Status(std::string_view step)> flush_hook;
 };
 
 struct EngineStats {
   uint64_t series = 0;
   uint64_t memtable_points = 0;
   uint64_t memtable_bytes = 0;
+  uint64_t immutable_memtables = 0;
   uint64_t commits = 0;
   int64_t last_system_time_ns = 0;
   uint64_t recovered_records = 0;
   uint64_t recovered_truncated_bytes = 0;
+  uint64_t flushes = 0;
+  uint64_t partitions = 0;
+  uint64_t chunk_files = 0;
+  uint64_t chunk_bytes = 0;
+  int64_t checkpoint_ns = 0;
+};
+
+// One chunk file in the current file set.
+struct ChunkFile {
+  ChunkFileMeta meta;
+  std::shared_ptr<chunk::ChunkReader> reader;
+};
+
+// Immutable file set, replaced as a whole when a flush (or compaction) commits.
+struct FileSet {
+  std::map<PartitionKey, std::vector<ChunkFile>> partitions;
 };
 
 class Engine {
  public:
   // Creates the data directory if needed, locks it (Unavailable if another process holds it),
-  // replays the WAL and starts the WAL writer.
+  // opens the catalog and chunk files, removes files the catalog does not name, replays the WAL
+  // after the checkpoint, and starts the WAL writer and the flush thread.
   static Result<std::unique_ptr<Engine>> Open(const EngineOptions& options);
   ~Engine();
   Engine(const Engine&) = delete;
@@ -61,7 +101,8 @@ class Engine {
 
   // Commits batch as one WAL record and empties it. Returns the commit's system time at once;
   // the points become visible when the record is durable (see WaitForCommit). Blocks while the
-  // WAL queue is full (backpressure). Fails with the stored error after a WAL failure.
+  // WAL queue or the memtable budget is full (backpressure). Fails with the stored error after
+  // a WAL failure.
   Result<SystemTime> Commit(WriteBatch* batch);
 
   // Blocks until every commit up to t is durable (per the fsync policy) and visible.
@@ -70,42 +111,92 @@ class Engine {
   // The newest system time whose commit is visible: AS OF it sees everything acknowledged.
   SystemTime LastVisibleTime() const;
 
+  // Freezes the active memtable and returns once its chunk files are in the catalog.
+  Status Flush();
+
   // Resolved points of one field of one series with valid time in [min_ns, max_ns), as known
-  // at as_of (see MemTable::ScanField).
-  void ScanField(SeriesId series, std::string_view field, int64_t min_ns, int64_t max_ns,
-                 SystemTime as_of, const PointVisitor& visit) const;
+  // at as_of, from chunk files and memtables. Corruption names the file and block.
+  Status ScanField(SeriesId series, std::string_view field, int64_t min_ns, int64_t max_ns,
+                   SystemTime as_of, const PointVisitor& visit) const;
 
   const SeriesIndex& series_index() const { return series_; }
   const Schema& schema() const { return schema_; }
+  const std::string& partition_tag() const { return partition_tag_; }
+  // The region of a series: its partition-tag value, or "_".
+  std::string_view RegionOf(const SeriesInfo& series) const;
   EngineStats Stats() const;
   int64_t NowNanos() const { return options_.env->NowNanos(); }
 
-  // Syncs and closes the WAL; later writes fail with Unavailable. Idempotent.
+  // Stops the flush thread, syncs and closes the WAL; later writes fail with Unavailable.
+  // Data still in memtables stays in the WAL for the next start. Idempotent.
   Status Close();
 
  private:
+  struct Snapshot {
+    std::vector<std::shared_ptr<MemTable>> memtables;
+    std::shared_ptr<const FileSet> files;
+  };
+
   explicit Engine(const EngineOptions& options);
-  Status Recover(int64_t* last_system_time_ns);
+  // engine_recover.cc
+  Status Recover();
+  Status LoadCatalog(int64_t* checkpoint_ns, int64_t* high_water_ns);
+  Status RemoveOrphanFiles(const FileSet& files);
+  Status ReplayWal(int64_t checkpoint_ns, int64_t* last_system_time_ns);
+  // engine_write.cc
   void OnCommitted(const Status& status, int64_t system_time_ns, std::string_view payload);
+  // engine_flush.cc
+  void FlushLoop();
+  // Writes the frozen memtable's chunk files and commits them; *committed tells whether the
+  // catalog commit happened (after it, a failure must not lead to a second flush of the data).
+  Status FlushMemTable(const MemTable& frozen, int64_t checkpoint_ns, bool* committed);
+  std::string ChunkDir(const PartitionKey& partition) const;
+  std::string ChunkPath(const PartitionKey& partition, uint64_t file_id) const;
+  // engine_scan.cc
+  Snapshot GetSnapshot() const;
 
   // Immutable after Open.
   const EngineOptions options_;
   std::unique_ptr<FileLock> lock_;
+  std::unique_ptr<Catalog> catalog_;
   std::unique_ptr<wal::WalWriter> wal_;
+  std::string partition_tag_;
 
   // Internally synchronized.
   SeriesIndex series_;
   Schema schema_;
-  MemTable memtable_;
+
+  // Held by the WAL thread while it applies a commit, and by a flush while it swaps memtables,
+  // so every commit lands wholly in the memtable whose checkpoint covers it.
+  Mutex apply_mu_ ACQUIRED_BEFORE(mu_);
 
   mutable Mutex mu_;
-  CondVar visible_cv_{&mu_};
+  CondVar visible_cv_{&mu_};  // visible_upto_ns_ advanced or bg_error_ set
+  CondVar flush_cv_{&mu_};    // flush requested, finished, or stopping; memtable space freed
+  std::shared_ptr<MemTable> active_ GUARDED_BY(mu_);
+  // Frozen memtables being flushed (at most one: a failed flush is retried before the next
+  // freeze), and the checkpoint the frozen one's flush records.
+  std::vector<std::shared_ptr<MemTable>> immutables_ GUARDED_BY(mu_);
+  int64_t frozen_checkpoint_ns_ GUARDED_BY(mu_) = 0;
+  std::shared_ptr<const FileSet> files_ GUARDED_BY(mu_);
+  std::chrono::steady_clock::time_point active_since_ GUARDED_BY(mu_);
   int64_t visible_upto_ns_ GUARDED_BY(mu_) = 0;
+  int64_t checkpoint_ns_ GUARDED_BY(mu_) = 0;
   Status bg_error_ GUARDED_BY(mu_);
+  Status flush_error_ GUARDED_BY(mu_);  // last flush failure, reported to Flush() callers
+  uint64_t flush_requested_ GUARDED_BY(mu_) = 0;  // generation asked for
+  uint64_t flush_completed_ GUARDED_BY(mu_) = 0;  // generation done
+  uint64_t flushes_ GUARDED_BY(mu_) = 0;
   uint64_t commits_ GUARDED_BY(mu_) = 0;
   uint64_t recovered_records_ GUARDED_BY(mu_) = 0;
   uint64_t recovered_truncated_bytes_ GUARDED_BY(mu_) = 0;
+  bool stopping_ GUARDED_BY(mu_) = false;
   bool closed_ GUARDED_BY(mu_) = false;
+
+  // Used by the flush thread only (and by Open before it starts).
+  uint64_t next_file_id_ = 1;
+  uint64_t persisted_series_ = 0;  // series ids 1..this are in the catalog
+  std::thread flush_thread_;
 };
 
 }  // namespace strata::engine

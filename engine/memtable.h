@@ -2,25 +2,28 @@
 
 // MemTable: every point written since the last flush, per series and field, in append-only
 // column buffers (DESIGN §3 step 3). Out-of-order and duplicate valid times are accepted; every
-// write is kept as a version with its system time, and reads resolve them.
-// Thread-safety: thread-safe. Apply takes an exclusive lock, scans a shared one.
+// write is kept as a version with its system time, and reads resolve them. A full memtable is
+// frozen (no more Apply) and flushed to chunk files while a new one takes writes.
+// Thread-safety: thread-safe. Apply takes an exclusive lock, reads a shared one.
 
+#include <atomic>
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <shared_mutex>
 #include <string>
 #include <string_view>
-#include <unordered_map>
 #include <vector>
 
 #include "engine/series_index.h"
 #include "engine/types.h"
+#include "engine/version_column.h"
 #include "util/status.h"
 
 namespace strata::engine {
 
-// Called for each resolved point in valid-time order. String values borrow memtable memory and
-// are valid only during the call.
+// Called for each resolved point in valid-time order. String values borrow memory of the
+// scan and are valid only during the call.
 using PointVisitor = std::function<void(int64_t valid_time_ns, const FieldValue& value)>;
 
 class MemTable {
@@ -34,38 +37,38 @@ class MemTable {
   // is applied.
   Status Apply(int64_t system_time_ns, std::string_view payload, SeriesIndex& index);
 
-  // Visits the points of (series, field) with valid time in [min_ns, max_ns): for each valid
-  // time the version with the greatest system time <= as_of_ns (on a tie, the later write).
-  void ScanField(SeriesId series, std::string_view field, int64_t min_ns, int64_t max_ns,
-                 int64_t as_of_ns, const PointVisitor& visit) const;
+  // Appends to *out every version of (series, field) with valid time in [min_ns, max_ns), in
+  // arrival order (ResolveVersions picks the visible ones). *out's type is set if it is empty.
+  void CollectVersions(SeriesId series, std::string_view field, int64_t min_ns, int64_t max_ns,
+                       VersionColumn* out) const;
 
-  uint64_t points() const;
-  uint64_t ApproximateBytes() const;
+  // Visits every column, in ascending series id and field name. For flush; the memtable must
+  // be frozen (no concurrent Apply) for the references to stay valid.
+  void ForEachColumn(const std::function<void(SeriesId, const std::string& field,
+                                              const VersionColumn& column)>& visit) const;
+
+  uint64_t points() const { return points_.load(std::memory_order_relaxed); }
+  // Heap bytes held by the column buffers (by capacity), for the flush budget.
+  uint64_t MemoryBytes() const { return bytes_.load(std::memory_order_relaxed); }
+  // Smallest and greatest system time applied (0 when empty).
+  int64_t min_system_ns() const;
+  int64_t max_system_ns() const;
 
  private:
   struct Column {
-    std::string field;
-    FieldType type;
-    std::vector<int64_t> valid_ns;
-    std::vector<int64_t> system_ns;
-    std::vector<uint64_t> bits;        // float bit pattern, int, uint or bool; string: index
-    std::vector<std::string> strings;  // kString values
+    VersionColumn data;
     // True while every append had a valid time greater than the previous one: then the column
-    // is sorted, holds one version per point, and scans need no sort.
+    // is sorted with one version per point, and range lookups can binary-search.
     bool strictly_increasing = true;
-
-    void Append(int64_t valid, int64_t system, const FieldValue& value);
-    FieldValue ValueAt(size_t i) const;
-  };
-  struct SeriesColumns {
-    std::vector<Column> columns;
-    Column* Find(std::string_view field);
   };
 
   mutable std::shared_mutex mu_;
-  std::unordered_map<uint64_t, SeriesColumns> series_;  // by SeriesId value
-  uint64_t points_ = 0;
-  uint64_t bytes_ = 0;
+  std::map<uint64_t, std::map<std::string, Column, std::less<>>> series_;  // by SeriesId value
+  int64_t min_system_ns_ = 0;
+  int64_t max_system_ns_ = 0;
+  // Relaxed: read for stats and the flush trigger, which tolerate a slightly stale value.
+  std::atomic<uint64_t> points_{0};
+  std::atomic<uint64_t> bytes_{0};
 };
 
 }  // namespace strata::engine

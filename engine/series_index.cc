@@ -30,6 +30,19 @@ Result<const SeriesInfo*> SeriesIndex::GetOrCreate(std::string_view series_key) 
   return &series_.back();
 }
 
+Status SeriesIndex::Restore(SeriesId id, std::string_view series_key) {
+  if (id.value != size() + 1) {
+    return Status::Corruption("catalog series ids are not contiguous at " +
+                              std::to_string(id.value));
+  }
+  auto created = GetOrCreate(series_key);
+  if (!created.ok()) return created.status();
+  if ((*created)->id != id) {
+    return Status::Corruption("catalog names series '" + std::string(series_key) + "' twice");
+  }
+  return Status::OK();
+}
+
 const SeriesInfo* SeriesIndex::Find(std::string_view series_key) const {
   std::shared_lock lock(mu_);
   auto it = by_key_.find(series_key);

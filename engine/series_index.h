@@ -35,6 +35,10 @@ class SeriesIndex {
   // for its measurement and tags; Corruption if it does not parse).
   Result<const SeriesInfo*> GetOrCreate(std::string_view series_key);
 
+  // Re-creates a series read from the catalog at start-up. Ids must come in order 1, 2, ...;
+  // Corruption otherwise, or if the key does not parse.
+  Status Restore(SeriesId id, std::string_view series_key);
+
   const SeriesInfo* Find(std::string_view series_key) const;
   const SeriesInfo* Get(SeriesId id) const;
 

@@ -18,22 +18,6 @@ Result<AggregateKind> ParseAggregateKind(std::string_view name) {
                                  "()' (supported: count, sum, mean, min, max)");
 }
 
-void NeumaierSum::Add(double v) {
-  double t = sum_ + v;
-  // Once the sum is infinite or NaN, the compensation would compute inf - inf = NaN; plain IEEE
-  // addition already has the right answer there.
-  if (std::isfinite(t)) {
-    if (std::fabs(sum_) >= std::fabs(v)) {
-      compensation_ += (sum_ - t) + v;
-    } else {
-      compensation_ += (v - t) + sum_;
-    }
-  }
-  sum_ = t;
-}
-
-double NeumaierSum::Total() const { return std::isfinite(sum_) ? sum_ + compensation_ : sum_; }
-
 Status Aggregator::CheckType(std::string_view field) const {
   if (kind_ == AggregateKind::kCount) return Status::OK();
   bool numeric = type_ == engine::FieldType::kFloat || type_ == engine::FieldType::kInt ||

@@ -9,6 +9,7 @@
 #include <string_view>
 
 #include "engine/types.h"
+#include "util/neumaier_sum.h"
 #include "util/status.h"
 
 namespace strata::query {
@@ -21,17 +22,6 @@ enum class AggregateKind { kCount, kSum, kMean, kMin, kMax };
 
 // InvalidArgument naming the function if it is not an aggregate we know.
 Result<AggregateKind> ParseAggregateKind(std::string_view name);
-
-// Compensated (Neumaier) sum of doubles.
-class NeumaierSum {
- public:
-  void Add(double v);
-  double Total() const;
-
- private:
-  double sum_ = 0;
-  double compensation_ = 0;
-};
 
 class Aggregator {
  public:

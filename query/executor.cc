@@ -88,8 +88,9 @@ Status ExecuteSelect(const engine::Engine& engine, const SelectStatement& statem
   for (size_t i = 0; i < statement.items.size(); ++i) {
     Aggregator& agg = aggregators[i];
     for (const engine::SeriesInfo* s : series) {
-      engine.ScanField(s->id, statement.items[i].field, range.min_ns, range.max_ns, as_of,
-                       [&agg](int64_t, const engine::FieldValue& v) { agg.Add(v); });
+      STRATA_RETURN_IF_ERROR(
+          engine.ScanField(s->id, statement.items[i].field, range.min_ns, range.max_ns, as_of,
+                           [&agg](int64_t, const engine::FieldValue& v) { agg.Add(v); }));
     }
   }
 

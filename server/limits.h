@@ -18,9 +18,9 @@ struct ServerOptions {
   std::string port_file;
   size_t max_connections = 1024;
   size_t max_line_bytes = 1 << 20;
-  // A connection's pending writes are committed when they pass this size, and at the end of
-  // every read, so memory per connection stays bounded.
-  size_t max_batch_bytes = 1 << 20;
+  // A connection's pending writes are committed when they pass this size, and whenever the
+  // socket has nothing more to read, so memory per connection stays bounded.
+  size_t max_batch_bytes = 4 << 20;
   engine::Precision precision = engine::Precision::kNanoseconds;
 };
 

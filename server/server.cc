@@ -108,7 +108,10 @@ void Server::Serve(Connection* connection) {
       session.Finish(&reply);
       open = false;
     } else {
-      open = session.Receive(std::string_view(buffer.data(), n), &reply);
+      // Bytes already waiting in the socket mean the client is streaming: let the session
+      // batch them into the same commit.
+      const bool more_coming = connection->socket.available(ec) > 0 && !ec;
+      open = session.Receive(std::string_view(buffer.data(), n), &reply, more_coming);
     }
     if (!reply.empty()) {
       asio::write(connection->socket, asio::buffer(reply), ec);

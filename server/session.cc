@@ -75,13 +75,13 @@ Session::Session(engine::Engine& engine, const ServerOptions& options)
       splitter_(options.max_line_bytes),
       parser_(options.precision) {}
 
-bool Session::Receive(std::string_view bytes, std::string* out) {
+bool Session::Receive(std::string_view bytes, std::string* out, bool more_coming) {
   if (quit_) return false;
   receive_time_ns_ = engine_.NowNanos();
   splitter_.Feed(bytes, [&](std::string_view line, bool too_long) {
     if (!quit_) HandleLine(line, too_long, out);
   });
-  CommitPending(out);
+  if (!more_coming || quit_) CommitPending(out);
   return !quit_;
 }
 
@@ -167,6 +167,11 @@ void Session::HandleCommand(std::string_view keyword, std::string_view line, std
     Select(line, out);
   } else if (keyword == "STATS") {
     Stats(out);
+  } else if (keyword == "FLUSH") {
+    // This connection's writes first, so FLUSH covers them.
+    if (!CatchUp(out)) return;
+    Status flushed = engine_.Flush();
+    out->append(flushed.ok() ? "OK\n" : "ERR flush failed: " + OneLine(flushed.ToString()) + "\n");
   } else {
     out->append(fmt::format("ERR {} is not supported yet\n", keyword));
   }
@@ -208,13 +213,27 @@ void Session::Select(std::string_view text, std::string* out) {
 }
 
 void Session::Stats(std::string* out) {
-  engine::EngineStats s = engine_.Stats();
-  fmt::format_to(std::back_inserter(*out),
-                 "name\tvalue\nseries\t{}\nmemtable_points\t{}\nmemtable_bytes\t{}\n"
-                 "commits\t{}\nlast_system_time\t{}\nrecovered_wal_records\t{}\n"
-                 "recovered_truncated_bytes\t{}\nEND 7 0\n",
-                 s.series, s.memtable_points, s.memtable_bytes, s.commits,
-                 s.last_system_time_ns, s.recovered_records, s.recovered_truncated_bytes);
+  const engine::EngineStats s = engine_.Stats();
+  const std::pair<const char*, int64_t> rows[] = {
+      {"series", static_cast<int64_t>(s.series)},
+      {"memtable_points", static_cast<int64_t>(s.memtable_points)},
+      {"memtable_bytes", static_cast<int64_t>(s.memtable_bytes)},
+      {"immutable_memtables", static_cast<int64_t>(s.immutable_memtables)},
+      {"commits", static_cast<int64_t>(s.commits)},
+      {"last_system_time", s.last_system_time_ns},
+      {"checkpoint_system_time", s.checkpoint_ns},
+      {"flushes", static_cast<int64_t>(s.flushes)},
+      {"partitions", static_cast<int64_t>(s.partitions)},
+      {"chunk_files", static_cast<int64_t>(s.chunk_files)},
+      {"chunk_bytes", static_cast<int64_t>(s.chunk_bytes)},
+      {"recovered_wal_records", static_cast<int64_t>(s.recovered_records)},
+      {"recovered_truncated_bytes", static_cast<int64_t>(s.recovered_truncated_bytes)},
+  };
+  out->append("name\tvalue\n");
+  for (const auto& [name, value] : rows) {
+    fmt::format_to(std::back_inserter(*out), "{}\t{}\n", name, value);
+  }
+  fmt::format_to(std::back_inserter(*out), "END {} 0\n", std::size(rows));
 }
 
 }  // namespace strata::server

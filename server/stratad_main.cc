@@ -10,6 +10,7 @@
 #include "engine/engine.h"
 #include "server/server.h"
 #include "util/logging.h"
+#include "util/units.h"
 #include "wal/group_commit.h"
 
 namespace {
@@ -29,6 +30,9 @@ int main(int argc, char** argv) {
   std::string fsync = "always";
   std::string precision = "ns";
   std::string log_level = "info";
+  std::string memtable_budget = "256MiB";
+  std::string flush_age = "10m";
+  std::string partition_tag;
   app.add_option("--data-dir", data_dir, "data directory (created if missing)")
       ->capture_default_str();
   app.add_option("--address", options.address, "address to listen on")->capture_default_str();
@@ -42,6 +46,14 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   app.add_option("--max-line-bytes", options.max_line_bytes, "maximum length of one line")
       ->capture_default_str();
+  app.add_option("--memtable-budget", memtable_budget,
+                 "memory for memtables; a flush starts at half of it")
+      ->capture_default_str();
+  app.add_option("--flush-age", flush_age, "flush a memtable older than this (0: never)")
+      ->capture_default_str();
+  app.add_option("--partition-tag", partition_tag,
+                 "tag that names a series' region; fixed when the data directory is created "
+                 "(default region)");
   app.add_option("--log-level", log_level, "debug | info | warn | error")->capture_default_str();
   CLI11_PARSE(app, argc, argv);
 
@@ -60,6 +72,13 @@ int main(int argc, char** argv) {
   auto policy = wal::ParseFsyncPolicy(fsync, &engine_options.fsync_interval);
   if (!policy.ok()) return Fail(policy.status().message());
   engine_options.fsync = *policy;
+  auto budget = ParseByteSize(memtable_budget);
+  if (!budget.ok()) return Fail("--memtable-budget: " + budget.status().message());
+  engine_options.memtable_budget_bytes = *budget;
+  auto age = ParseMilliseconds(flush_age);
+  if (!age.ok()) return Fail("--flush-age: " + age.status().message());
+  engine_options.flush_age = *age;
+  engine_options.partition_tag = partition_tag;
   auto parsed_precision = engine::ParsePrecision(precision);
   if (!parsed_precision.ok()) return Fail(parsed_precision.status().message());
   options.precision = *parsed_precision;

@@ -25,4 +25,8 @@ struct LoadOptions {
 // rates. Every rejected line is reported with its line number; exit 1 if any was rejected.
 int RunLoad(const ServerAddress& server, const LoadOptions& options);
 
+// Prints a chunk file's partition, series, fields, blocks (codec, sizes, statistics) and the
+// checksum status of every block; exit 1 if any block is bad or the file does not open.
+int RunInspect(const std::string& path);
+
 }  // namespace strata::tools

@@ -24,6 +24,10 @@ int main(int argc, char** argv) {
       ->required();
   load->add_flag("--quiet", quiet, "no progress display");
 
+  std::string inspect_path;
+  CLI::App* inspect = app.add_subcommand("inspect", "describe a chunk file and check its blocks");
+  inspect->add_option("file", inspect_path, "a .chunk file")->required();
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -31,6 +35,7 @@ int main(int argc, char** argv) {
     return code == 0 ? 0 : 2;  // DESIGN §9: usage errors exit 2
   }
   if (*query) return RunQuery(server, query_text);
+  if (*inspect) return RunInspect(inspect_path);
   load_options.progress = !quiet;
   return RunLoad(server, load_options);
 }

@@ -122,6 +122,39 @@ int64_t WalWriter::last_system_time() const {
   return last_system_time_;
 }
 
+void WalWriter::AdoptClosedSegment(uint64_t number, int64_t last_system_time_ns) {
+  MutexLock lock(&mu_);
+  closed_segments_.push_back({number, last_system_time_ns});
+  std::sort(closed_segments_.begin(), closed_segments_.end(),
+            [](const ClosedSegment& a, const ClosedSegment& b) { return a.number < b.number; });
+}
+
+std::vector<WalWriter::ClosedSegment> WalWriter::ClosedSegments() const {
+  MutexLock lock(&mu_);
+  return closed_segments_;
+}
+
+Status WalWriter::DeleteSegmentsCoveredBy(int64_t checkpoint_ns) {
+  std::vector<ClosedSegment> doomed;
+  {
+    MutexLock lock(&mu_);
+    // Oldest first, and stop at the first segment still needed: recovery replays a contiguous
+    // run of segments, so a gap would be indistinguishable from a lost segment.
+    size_t n = 0;
+    while (n < closed_segments_.size() &&
+           closed_segments_[n].last_system_time_ns <= checkpoint_ns) {
+      ++n;
+    }
+    doomed.assign(closed_segments_.begin(), closed_segments_.begin() + n);
+    closed_segments_.erase(closed_segments_.begin(), closed_segments_.begin() + n);
+  }
+  for (const ClosedSegment& segment : doomed) {
+    STRATA_RETURN_IF_ERROR(options_.env->RemoveFile(SegmentPath(options_.dir, segment.number)));
+  }
+  if (!doomed.empty()) STRATA_RETURN_IF_ERROR(options_.env->SyncDir(options_.dir));
+  return Status::OK();
+}
+
 void WalWriter::Fail(const Status& error) {
   if (error_.ok()) error_ = error;
   space_cv_.SignalAll();
@@ -147,15 +180,7 @@ size_t WalWriter::WriteBatch(const std::deque<Pending>& batch, bool sync, int64_
     durable = written;
     *synced_upto = *written_upto;
     last_sync_ = std::chrono::steady_clock::now();
-    s = log_->Close();
-    log_.reset();  // Close must not close it twice should the next segment fail to open
-    if (!s.ok()) break;
-    uint64_t next;
-    {
-      MutexLock lock(&mu_);
-      next = segment_number_ + 1;
-    }
-    s = OpenSegment(next);
+    s = SwitchSegment(*written_upto);
     if (!s.ok()) break;
   }
   if (s.ok() && sync && *written_upto > *synced_upto) {
@@ -171,13 +196,36 @@ size_t WalWriter::WriteBatch(const std::deque<Pending>& batch, bool sync, int64_
   return options_.fsync == FsyncPolicy::kAlways ? durable : written;
 }
 
+Status WalWriter::SwitchSegment(int64_t written_upto) {
+  Status closed = log_->Close();
+  log_.reset();  // Close must not close it twice should the next segment fail to open
+  STRATA_RETURN_IF_ERROR(closed);
+  uint64_t next;
+  {
+    MutexLock lock(&mu_);
+    closed_segments_.push_back({segment_number_, written_upto});
+    next = segment_number_ + 1;
+  }
+  return OpenSegment(next);
+}
+
+Status WalWriter::Rotate() {
+  MutexLock lock(&mu_);
+  const uint64_t ticket = ++rotate_requests_;
+  work_cv_.Signal();
+  while (rotations_done_ < ticket && error_.ok() && !closing_) synced_cv_.Wait();
+  if (!error_.ok()) return error_;
+  if (rotations_done_ < ticket) return Status::Unavailable("wal writer is closed");
+  return Status::OK();
+}
+
 void WalWriter::Run() {
   // Locked by hand, not with MutexLock: the loop drops mu_ around I/O and callbacks.
   mu_.Lock();
   while (true) {
     // Wait for records, a Sync request, Close, or (kInterval) unsynced data coming due.
     bool interval_due = false;
-    while (queue_.empty() && !closing_) {
+    while (queue_.empty() && !closing_ && rotate_requests_ == rotations_done_) {
       const bool unsynced = error_.ok() && written_upto_ > synced_upto_;
       if (unsynced && sync_requests_ > 0) break;
       if (unsynced && options_.fsync == FsyncPolicy::kInterval) {
@@ -241,6 +289,24 @@ void WalWriter::Run() {
       if (p.done) p.done(i < acked ? Status::OK() : error, p.system_time_ns, p.payload);
     }
     mu_.Lock();
+    if (rotate_requests_ > rotations_done_ && error_.ok() && !closing_) {
+      // Everything queued before the request is written (and its callbacks ran): close the
+      // segment here, so it holds exactly the records before the request.
+      const uint64_t requests = rotate_requests_;
+      const int64_t last = written_upto_;
+      mu_.Unlock();
+      Status rotated = log_->Sync();
+      if (rotated.ok()) last_sync_ = std::chrono::steady_clock::now();
+      const bool synced = rotated.ok();
+      if (synced) rotated = SwitchSegment(last);
+      mu_.Lock();
+      if (synced) synced_upto_ = std::max(synced_upto_, last);
+      if (rotated.ok()) {
+        rotations_done_ = requests;
+      } else {
+        Fail(rotated.WithContext("wal rotate"));
+      }
+    }
     synced_cv_.SignalAll();
     // With closing seen before the batch, everything written has been synced; stop once nothing
     // new arrived meanwhile (late Appends are refused, but a blocked one may have slipped in).

@@ -22,6 +22,7 @@
 #include <memory>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "util/env.h"
 #include "util/mutex.h"
@@ -66,11 +67,28 @@ class WalWriter {
   // Blocks until every record appended before the call is fdatasync'ed, whatever the policy.
   Status Sync();
 
+  // Closes the current segment after every record appended before the call, and starts the
+  // next one; returns once done. A flush uses it so its checkpoint can cover a whole segment.
+  Status Rotate();
+
   // Writes and syncs everything queued, runs the callbacks, stops the thread. Idempotent.
   Status Close();
 
-  // The segment records are being written to now (for checkpoints, issue 3).
+  // The segment records are being written to now.
   uint64_t current_segment() const;
+
+  // A segment no longer written to, with the greatest system time it holds (0 if empty).
+  struct ClosedSegment {
+    uint64_t number;
+    int64_t last_system_time_ns;
+  };
+  // Segments this writer rotated away from, plus those adopted from recovery; oldest first.
+  std::vector<ClosedSegment> ClosedSegments() const;
+  // Hands a segment found at recovery to the writer, so DeleteSegmentsCoveredBy can remove it.
+  void AdoptClosedSegment(uint64_t number, int64_t last_system_time_ns);
+  // Deletes the oldest closed segments whose records all have system time <= checkpoint_ns
+  // (they are in chunk files), stopping at the first one still needed.
+  Status DeleteSegmentsCoveredBy(int64_t checkpoint_ns);
   // The greatest system time handed out so far.
   int64_t last_system_time() const;
 
@@ -89,6 +107,8 @@ class WalWriter {
   // holding mu_ so appenders are not stalled by a rotation.
   Status OpenSegment(uint64_t number) LOCKS_EXCLUDED(mu_);
   void Run();
+  // Closes the current (already synced) segment, records it as closed, opens the next.
+  Status SwitchSegment(int64_t written_upto);
   // Writes one batch (outside mu_) and returns how many of its records may be acknowledged.
   size_t WriteBatch(const std::deque<Pending>& batch, bool sync, int64_t* written_upto,
                     int64_t* synced_upto, Status* status) LOCKS_EXCLUDED(mu_);
@@ -107,10 +127,13 @@ class WalWriter {
   int64_t synced_upto_ GUARDED_BY(mu_) = 0;   // system time of the last fdatasync'ed record
   int64_t written_upto_ GUARDED_BY(mu_) = 0;  // system time of the last written record
   uint64_t sync_requests_ GUARDED_BY(mu_) = 0;
+  uint64_t rotate_requests_ GUARDED_BY(mu_) = 0;
+  uint64_t rotations_done_ GUARDED_BY(mu_) = 0;
   uint64_t blocked_appenders_ GUARDED_BY(mu_) = 0;  // Append calls waiting for queue space
   bool closing_ GUARDED_BY(mu_) = false;
   Status error_ GUARDED_BY(mu_);
   uint64_t segment_number_ GUARDED_BY(mu_) = 0;
+  std::vector<ClosedSegment> closed_segments_ GUARDED_BY(mu_);
   // Used only by the writer thread once it runs (and by Open and Close outside its lifetime).
   std::unique_ptr<LogWriter> log_;
   std::chrono::steady_clock::time_point last_sync_;  // for kInterval

@@ -31,8 +31,10 @@ class MemTableTest : public ::testing::Test {
     std::vector<std::pair<int64_t, double>> out;
     const SeriesInfo* info = index_.Find(series);
     if (info == nullptr) return out;
-    memtable_.ScanField(info->id, "v", lo, hi, as_of,
-                        [&](int64_t t, const FieldValue& v) { out.emplace_back(t, v.f); });
+    VersionColumn versions;
+    memtable_.CollectVersions(info->id, "v", lo, hi, &versions);
+    ResolveVersions(versions, lo, hi, as_of,
+                    [&](int64_t t, const FieldValue& v) { out.emplace_back(t, v.f); });
     return out;
   }
 
@@ -97,6 +99,18 @@ TEST_F(MemTableTest, CorruptPayloadChangesNothing) {
   Status s = memtable_.Apply(200, bad, index_);
   EXPECT_TRUE(s.IsCorruption()) << s.ToString();
   EXPECT_EQ(memtable_.points(), 1u);
+}
+
+TEST_F(MemTableTest, MemoryBytesGrowWithDataAndCoverCapacity) {
+  EXPECT_EQ(memtable_.MemoryBytes(), 0u);
+  std::vector<std::string> lines;
+  for (int i = 0; i < 1000; ++i) lines.push_back("m v=1 " + std::to_string(i));
+  Commit(100, lines);
+  // Three 8-byte columns and a tombstone byte per point, at least.
+  EXPECT_GE(memtable_.MemoryBytes(), 1000u * 25);
+  EXPECT_EQ(memtable_.points(), 1000u);
+  EXPECT_EQ(memtable_.min_system_ns(), 100);
+  EXPECT_EQ(memtable_.max_system_ns(), 100);
 }
 
 }  // namespace

@@ -278,6 +278,70 @@ TEST_F(IntegrationTest, SigtermExitsZeroAndRestartKeepsDataAndSystemTimeGrows) {
   ExpectAggregates(*client, " AS OF " + std::to_string(first_time), "v", "t", ref);
 }
 
+TEST_F(IntegrationTest, FlushMovesDataToChunkFilesAndACorruptBlockIsReportedNeverWrong) {
+  StartServer();
+  auto client = Connect();
+  ASSERT_TRUE(client);
+  std::string text;
+  Reference ref;
+  for (int i = 0; i < 3000; ++i) {
+    double v = (i % 17) * 0.25;
+    text += "flushed,region=eu v=" + std::to_string(v) + " " +
+            std::to_string(1'767'225'600'000'000'000 + int64_t{i} * 1'000'000'000) + "\n";
+    ref.Add(v);
+  }
+  ASSERT_TRUE(client->Send(text).ok());
+  auto flushed = client->Command("FLUSH");
+  ASSERT_TRUE(flushed.ok());
+  EXPECT_EQ(flushed->front(), "OK");
+  ExpectAggregates(*client, "", "v", "flushed", ref);
+  auto stats = client->Command("STATS");
+  ASSERT_TRUE(stats.ok());
+  bool saw_files = false;
+  for (const std::string& line : *stats) saw_files = saw_files || line == "chunk_files\t1";
+  EXPECT_TRUE(saw_files) << "one partition, one file";
+  client.reset();
+  ASSERT_EQ(server_->Terminate(), 0);
+
+  // Find the chunk file and flip a byte in the middle of its first block.
+  const std::string chunk_dir = dir_.Sub("data/chunks/eu/2026-01-01");
+  std::string out, err;
+  ASSERT_EQ(RunCommand({"/bin/sh", "-c", "ls " + chunk_dir + "/*.chunk"}, "", &out, &err), 0);
+  const std::string chunk = out.substr(0, out.find('\n'));
+  ASSERT_EQ(RunCommand({StratadProcess::BinaryPath("tools/strata"), "inspect", chunk}, "", &out,
+                       &err),
+            0)
+      << out << err;
+  EXPECT_NE(out.find("checksum ok"), std::string::npos) << out;
+  {
+    std::fstream f(chunk, std::ios::in | std::ios::out | std::ios::binary);
+    f.seekg(40);
+    char c;
+    f.get(c);
+    f.seekp(40);
+    f.put(static_cast<char>(c ^ 0x55));
+  }
+  out.clear();
+  err.clear();
+  EXPECT_EQ(RunCommand({StratadProcess::BinaryPath("tools/strata"), "inspect", chunk}, "", &out,
+                       &err),
+            1);
+  EXPECT_NE(out.find("checksum mismatch"), std::string::npos) << out;
+  EXPECT_NE(out.find("1 bad blocks"), std::string::npos) << out;
+
+  StartServer();
+  client = Connect();
+  ASSERT_TRUE(client);
+  auto answer = client->Command("SELECT count(v) FROM flushed");
+  ASSERT_TRUE(answer.ok());
+  EXPECT_EQ(answer->back().rfind("ERR ", 0), 0u) << answer->back();
+  EXPECT_NE(answer->back().find(chunk), std::string::npos) << answer->back();
+  EXPECT_NE(answer->back().find("block 0"), std::string::npos) << answer->back();
+  auto pong = client->Command("PING");
+  ASSERT_TRUE(pong.ok());
+  EXPECT_EQ(pong->front(), "PONG") << "the server keeps serving";
+}
+
 TEST_F(IntegrationTest, SecondServerOnTheSameDataDirectoryIsRefused) {
   StartServer();
   StratadProcess second(dir_.Sub("data"));

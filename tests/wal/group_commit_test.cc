@@ -540,6 +540,37 @@ TEST_F(WalWriterTest, RecordsQueuedBehindAFailureFailWithTheStoredError) {
   EXPECT_FALSE(writer->Close().ok());
 }
 
+TEST_F(WalWriterTest, RotateClosesTheSegmentAndCoveredSegmentsAreDeleted) {
+  auto writer = Open(Options(FsyncPolicy::kAlways));
+  ASSERT_NE(writer, nullptr);
+  std::vector<int64_t> times;
+  for (const char* payload : {"a", "b", "c"}) {
+    auto t = writer->Append(payload, nullptr);
+    ASSERT_TRUE(t.ok());
+    times.push_back(*t);
+  }
+  const uint64_t first_segment = writer->current_segment();
+  ASSERT_TRUE(writer->Rotate().ok());
+  EXPECT_EQ(writer->current_segment(), first_segment + 1);
+  auto closed = writer->ClosedSegments();
+  ASSERT_EQ(closed.size(), 1u);
+  EXPECT_EQ(closed[0].number, first_segment);
+  EXPECT_EQ(closed[0].last_system_time_ns, times.back()) << "the segment holds a, b and c";
+  auto d = writer->Append("d", nullptr);
+  ASSERT_TRUE(d.ok());
+  // A checkpoint before c does not cover the segment; one at c does.
+  ASSERT_TRUE(writer->DeleteSegmentsCoveredBy(times[1]).ok());
+  EXPECT_TRUE(env_.FileExists(SegmentPath(dir_, first_segment)));
+  ASSERT_TRUE(writer->DeleteSegmentsCoveredBy(times[2]).ok());
+  EXPECT_FALSE(env_.FileExists(SegmentPath(dir_, first_segment)));
+  EXPECT_TRUE(writer->ClosedSegments().empty());
+  ASSERT_TRUE(writer->Close().ok());
+  Replayed r = ReplayAll(*Env::Default(), dir_);
+  ASSERT_TRUE(r.status.ok());
+  ASSERT_EQ(r.records.size(), 1u);
+  EXPECT_EQ(r.records[0], std::make_pair(*d, std::string("d")));
+}
+
 TEST_F(WalWriterTest, FailedRotationAcknowledgesWhatWasSyncedAndFailsTheRest) {
   WalOptions options = Options(FsyncPolicy::kAlways);
   options.segment_bytes = 1;  // every record fills its segment

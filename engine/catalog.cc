@@ -1,0 +1,251 @@
+#include "engine/catalog.h"
+
+#include <rocksdb/db.h>
+#include <rocksdb/options.h>
+#include <rocksdb/write_batch.h>
+
+#include "util/coding.h"
+
+namespace strata::engine {
+namespace {
+
+constexpr uint64_t kCatalogVersion = 1;
+
+// Key prefixes: docs/format/catalog.md.
+constexpr std::string_view kMetaVersion = "m/version";
+constexpr std::string_view kMetaPartitionTag = "m/partition_tag";
+constexpr std::string_view kMetaCheckpoint = "m/checkpoint";
+constexpr std::string_view kMetaHighWater = "m/high_water";
+constexpr std::string_view kMetaNextFileId = "m/next_file_id";
+constexpr std::string_view kSeriesById = "s/";
+constexpr std::string_view kSeriesByKey = "k/";
+constexpr std::string_view kTagIndex = "t/";
+constexpr std::string_view kFieldType = "f/";
+constexpr std::string_view kChunkFile = "c/";
+
+// Big-endian, so RocksDB's byte order is numeric order.
+void PutBigEndian64(std::string* out, uint64_t v) {
+  for (int i = 7; i >= 0; --i) out->push_back(static_cast<char>(v >> (8 * i)));
+}
+uint64_t GetBigEndian64(std::string_view in) {
+  uint64_t v = 0;
+  for (int i = 0; i < 8; ++i) v = (v << 8) | static_cast<uint8_t>(in[i]);
+  return v;
+}
+
+std::string Fixed64Value(uint64_t v) {
+  std::string out;
+  PutFixed64(&out, v);
+  return out;
+}
+
+std::string Join0(std::initializer_list<std::string_view> parts, std::string_view prefix) {
+  std::string out(prefix);
+  bool first = true;
+  for (std::string_view p : parts) {
+    if (!first) out.push_back('\0');
+    out.append(p);
+    first = false;
+  }
+  return out;
+}
+
+std::string FileKey(const ChunkFileMeta& f) {
+  std::string key = Join0({f.region, f.date}, kChunkFile);
+  key.push_back('\0');
+  PutBigEndian64(&key, f.file_id);
+  return key;
+}
+
+std::string EncodeFileMeta(const ChunkFileMeta& f) {
+  std::string out;
+  PutLengthPrefixed(&out, f.region);
+  PutLengthPrefixed(&out, f.date);
+  for (uint64_t v : {f.file_id, f.size_bytes, f.points, static_cast<uint64_t>(f.min_valid_ns),
+                     static_cast<uint64_t>(f.max_valid_ns), static_cast<uint64_t>(f.min_system_ns),
+                     static_cast<uint64_t>(f.max_system_ns)}) {
+    PutFixed64(&out, v);
+  }
+  return out;
+}
+
+bool DecodeFileMeta(std::string_view in, ChunkFileMeta* f) {
+  std::string_view region, date;
+  if (!GetLengthPrefixed(&in, &region) || !GetLengthPrefixed(&in, &date)) return false;
+  f->region = std::string(region);
+  f->date = std::string(date);
+  uint64_t v[7];
+  for (uint64_t& x : v) {
+    if (!GetFixed64(&in, &x)) return false;
+  }
+  f->file_id = v[0];
+  f->size_bytes = v[1];
+  f->points = v[2];
+  f->min_valid_ns = static_cast<int64_t>(v[3]);
+  f->max_valid_ns = static_cast<int64_t>(v[4]);
+  f->min_system_ns = static_cast<int64_t>(v[5]);
+  f->max_system_ns = static_cast<int64_t>(v[6]);
+  return in.empty();
+}
+
+Status FromRocks(const rocksdb::Status& s, std::string_view what) {
+  if (s.ok()) return Status::OK();
+  std::string msg = "catalog " + std::string(what) + ": " + s.ToString();
+  if (s.IsCorruption()) return Status::Corruption(std::move(msg));
+  if (s.IsNoSpace()) return Status::ResourceExhausted(std::move(msg));
+  if (s.IsBusy() || s.IsTryAgain()) return Status::Unavailable(std::move(msg));
+  return Status::IOError(std::move(msg));
+}
+
+rocksdb::Slice ToSlice(std::string_view s) { return rocksdb::Slice(s.data(), s.size()); }
+std::string_view ToView(const rocksdb::Slice& s) { return std::string_view(s.data(), s.size()); }
+
+}  // namespace
+
+Catalog::Catalog(std::unique_ptr<rocksdb::DB> db) : db_(std::move(db)) {}
+Catalog::~Catalog() = default;
+
+Result<std::unique_ptr<Catalog>> Catalog::Open(const std::string& dir,
+                                               const std::string& partition_tag) {
+  rocksdb::Options options;
+  options.create_if_missing = true;
+  options.max_open_files = 64;  // metadata only: a handful of small SST files
+  options.keep_log_file_num = 2;
+  options.info_log_level = rocksdb::InfoLogLevel::WARN_LEVEL;
+  rocksdb::DB* raw = nullptr;
+  STRATA_RETURN_IF_ERROR(FromRocks(rocksdb::DB::Open(options, dir, &raw), "open " + dir));
+  std::unique_ptr<Catalog> catalog(new Catalog(std::unique_ptr<rocksdb::DB>(raw)));
+
+  std::string stored_tag;
+  rocksdb::Status got = raw->Get(rocksdb::ReadOptions(), ToSlice(kMetaPartitionTag), &stored_tag);
+  if (got.IsNotFound()) {
+    CatalogBatch batch;
+    batch.batch_->Put(ToSlice(kMetaVersion), Fixed64Value(kCatalogVersion));
+    batch.batch_->Put(ToSlice(kMetaPartitionTag),
+                      partition_tag.empty() ? std::string("region") : partition_tag);
+    STRATA_RETURN_IF_ERROR(catalog->Commit(batch));
+    return catalog;
+  }
+  STRATA_RETURN_IF_ERROR(FromRocks(got, "read partition tag"));
+  std::string version;
+  STRATA_RETURN_IF_ERROR(
+      FromRocks(raw->Get(rocksdb::ReadOptions(), ToSlice(kMetaVersion), &version), "version"));
+  if (version.size() != 8 || DecodeFixed64(version.data()) != kCatalogVersion) {
+    return Status::Corruption("catalog " + dir + ": unsupported catalog format version");
+  }
+  if (!partition_tag.empty() && partition_tag != stored_tag) {
+    return Status::InvalidArgument("the data directory was created with partition tag '" +
+                                   stored_tag + "'; it cannot change to '" + partition_tag + "'");
+  }
+  return catalog;
+}
+
+Result<CatalogState> Catalog::Load() const {
+  CatalogState state;
+  rocksdb::ReadOptions read;
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(read));
+  for (it->SeekToFirst(); it->Valid(); it->Next()) {
+    std::string_view key = ToView(it->key());
+    std::string_view value = ToView(it->value());
+    auto bad = [&](const char* what) {
+      return Status::Corruption("catalog: bad " + std::string(what) + " entry");
+    };
+    if (key == kMetaPartitionTag) {
+      state.partition_tag = std::string(value);
+    } else if (key == kMetaCheckpoint || key == kMetaHighWater || key == kMetaNextFileId) {
+      if (value.size() != 8) return bad("meta");
+      uint64_t v = DecodeFixed64(value.data());
+      if (key == kMetaCheckpoint) state.checkpoint_ns = static_cast<int64_t>(v);
+      if (key == kMetaHighWater) state.high_water_ns = static_cast<int64_t>(v);
+      if (key == kMetaNextFileId) state.next_file_id = v;
+    } else if (key.starts_with(kSeriesById)) {
+      if (key.size() != kSeriesById.size() + 8) return bad("series");
+      state.series.push_back(
+          {SeriesId{GetBigEndian64(key.substr(kSeriesById.size()))}, std::string(value)});
+    } else if (key.starts_with(kFieldType)) {
+      std::string_view rest = key.substr(kFieldType.size());
+      size_t nul = rest.find('\0');
+      if (nul == std::string_view::npos || value.size() != 1) return bad("field");
+      state.fields.push_back({std::string(rest.substr(0, nul)),
+                              {std::string(rest.substr(nul + 1)),
+                               static_cast<FieldType>(static_cast<uint8_t>(value[0]))}});
+    } else if (key.starts_with(kChunkFile)) {
+      ChunkFileMeta meta;
+      if (!DecodeFileMeta(value, &meta)) return bad("chunk file");
+      state.files.push_back(std::move(meta));
+    }
+  }
+  STRATA_RETURN_IF_ERROR(FromRocks(it->status(), "scan"));
+  return state;
+}
+
+Status Catalog::Commit(CatalogBatch& batch) {
+  rocksdb::WriteOptions write;
+  write.sync = true;  // the file set must survive power loss once the flush says it is done
+  return FromRocks(db_->Write(write, batch.batch_.get()), "commit");
+}
+
+Result<std::vector<SeriesId>> Catalog::SeriesWithTag(std::string_view measurement,
+                                                     std::string_view key,
+                                                     std::string_view value) const {
+  std::string prefix = Join0({measurement, key, value}, kTagIndex);
+  prefix.push_back('\0');
+  std::vector<SeriesId> ids;
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions()));
+  for (it->Seek(ToSlice(prefix)); it->Valid() && ToView(it->key()).starts_with(prefix);
+       it->Next()) {
+    std::string_view k = ToView(it->key());
+    if (k.size() != prefix.size() + 8) return Status::Corruption("catalog: bad tag index entry");
+    ids.push_back(SeriesId{GetBigEndian64(k.substr(prefix.size()))});
+  }
+  STRATA_RETURN_IF_ERROR(FromRocks(it->status(), "tag index scan"));
+  return ids;
+}
+
+CatalogBatch::CatalogBatch() : batch_(std::make_unique<rocksdb::WriteBatch>()) {}
+CatalogBatch::~CatalogBatch() = default;
+
+void CatalogBatch::PutSeries(SeriesId id, std::string_view key, std::string_view measurement,
+                             const std::vector<std::pair<std::string, std::string>>& tags) {
+  std::string by_id(kSeriesById);
+  PutBigEndian64(&by_id, id.value);
+  batch_->Put(by_id, ToSlice(key));
+  std::string by_key = std::string(kSeriesByKey) + std::string(key);
+  std::string id_bytes;
+  PutBigEndian64(&id_bytes, id.value);
+  batch_->Put(by_key, id_bytes);
+  for (const auto& [k, v] : tags) {
+    std::string index = Join0({measurement, k, v}, kTagIndex);
+    index.push_back('\0');
+    PutBigEndian64(&index, id.value);
+    batch_->Put(index, rocksdb::Slice());
+  }
+}
+
+void CatalogBatch::PutField(std::string_view measurement, std::string_view field,
+                            FieldType type) {
+  batch_->Put(Join0({measurement, field}, kFieldType),
+              std::string(1, static_cast<char>(type)));
+}
+
+void CatalogBatch::AddFile(const ChunkFileMeta& file) {
+  batch_->Put(FileKey(file), EncodeFileMeta(file));
+}
+
+void CatalogBatch::RemoveFile(const ChunkFileMeta& file) { batch_->Delete(FileKey(file)); }
+
+void CatalogBatch::SetCheckpoint(int64_t checkpoint_ns) {
+  batch_->Put(ToSlice(kMetaCheckpoint), Fixed64Value(static_cast<uint64_t>(checkpoint_ns)));
+}
+
+void CatalogBatch::SetHighWater(int64_t high_water_ns) {
+  batch_->Put(ToSlice(kMetaHighWater), Fixed64Value(static_cast<uint64_t>(high_water_ns)));
+}
+
+void CatalogBatch::SetNextFileId(uint64_t next_file_id) {
+  batch_->Put(ToSlice(kMetaNextFileId), Fixed64Value(next_file_id));
+}
+
+bool CatalogBatch::empty() const { return batch_->Count() == 0; }
+
+}  // namespace strata::engine

@@ -1,0 +1,103 @@
+#pragma once
+
+// Catalog: the data directory's metadata in RocksDB (DESIGN §5) — series ids, the tag inverted
+// index, field types, the chunk files of every partition, the WAL checkpoint and the
+// system-time high-water mark. Never a row per point. Every change to the file set is one
+// atomic, synced write batch. These are the only files that include RocksDB headers.
+// Format of keys and values: docs/format/catalog.md v1.
+// Thread-safety: thread-safe (RocksDB is); a CatalogBatch is single-threaded.
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "engine/types.h"
+#include "util/status.h"
+
+namespace rocksdb {
+class DB;
+class WriteBatch;
+}  // namespace rocksdb
+
+namespace strata::engine {
+
+// One chunk file as the catalog records it.
+struct ChunkFileMeta {
+  std::string region;
+  std::string date;  // yyyy-mm-dd
+  uint64_t file_id = 0;
+  uint64_t size_bytes = 0;
+  uint64_t points = 0;
+  int64_t min_valid_ns = 0, max_valid_ns = 0;
+  int64_t min_system_ns = 0, max_system_ns = 0;
+};
+
+struct SeriesRecord {
+  SeriesId id;
+  std::string key;
+};
+
+// Everything the catalog holds, as read at start-up.
+struct CatalogState {
+  std::string partition_tag;
+  int64_t checkpoint_ns = 0;       // every WAL record with system time <= this is in chunk files
+  int64_t high_water_ns = 0;       // greatest system time ever handed out, as of the last flush
+  uint64_t next_file_id = 1;
+  std::vector<SeriesRecord> series;  // ascending id
+  std::vector<std::pair<std::string, std::pair<std::string, FieldType>>> fields;  // (m, (f, t))
+  std::vector<ChunkFileMeta> files;
+};
+
+class CatalogBatch;
+
+class Catalog {
+ public:
+  // Opens (creating if missing) the catalog in dir. partition_tag is recorded on creation; an
+  // existing catalog keeps its own, and a different non-empty request is InvalidArgument.
+  static Result<std::unique_ptr<Catalog>> Open(const std::string& dir,
+                                               const std::string& partition_tag);
+  ~Catalog();
+  Catalog(const Catalog&) = delete;
+  Catalog& operator=(const Catalog&) = delete;
+
+  Result<CatalogState> Load() const;
+
+  // Applies the batch atomically and durably (synced write).
+  Status Commit(CatalogBatch& batch);
+
+  // Series ids of the tag (measurement, key, value), ascending.
+  Result<std::vector<SeriesId>> SeriesWithTag(std::string_view measurement, std::string_view key,
+                                              std::string_view value) const;
+
+ private:
+  explicit Catalog(std::unique_ptr<rocksdb::DB> db);
+  std::unique_ptr<rocksdb::DB> db_;
+};
+
+// A set of catalog changes committed together.
+class CatalogBatch {
+ public:
+  CatalogBatch();
+  ~CatalogBatch();
+  CatalogBatch(const CatalogBatch&) = delete;
+  CatalogBatch& operator=(const CatalogBatch&) = delete;
+
+  // A series with its tags, for the key <-> id maps and the tag inverted index.
+  void PutSeries(SeriesId id, std::string_view key, std::string_view measurement,
+                 const std::vector<std::pair<std::string, std::string>>& tags);
+  void PutField(std::string_view measurement, std::string_view field, FieldType type);
+  void AddFile(const ChunkFileMeta& file);
+  void RemoveFile(const ChunkFileMeta& file);
+  void SetCheckpoint(int64_t checkpoint_ns);
+  void SetHighWater(int64_t high_water_ns);
+  void SetNextFileId(uint64_t next_file_id);
+  bool empty() const;
+
+ private:
+  friend class Catalog;
+  std::unique_ptr<rocksdb::WriteBatch> batch_;
+};
+
+}  // namespace strata::engine

@@ -1,0 +1,56 @@
+#pragma once
+
+// Format: docs/format/chunk.md v1. Constants and the block statistics shared by the chunk
+// writer and reader.
+//
+//   file   := header block* index footer
+//   header := "STRATACK" format_version:fixed32
+//   block  := the block's raw bytes, compressed (see BlockRef.compression)
+//   raw    := count:varint valid:lenstr system:lenstr values:lenstr tombstones:lenstr
+//             (each column as engine/codec encodes it)
+//   index  := region:lenstr day:varint(zigzag) series_count:varint series*
+//   series := id:varint key:lenstr field_count:varint field*
+//   field  := name:lenstr type:u8 block_count:varint blockref*
+//   footer := index_offset:fixed64 index_size:fixed64 index_checksum:fixed64
+//             format_version:fixed32 "SCK1"
+
+#include <cstdint>
+#include <string_view>
+
+namespace strata::engine::chunk {
+
+inline constexpr std::string_view kHeaderMagic = "STRATACK";
+inline constexpr std::string_view kFooterMagic = "SCK1";
+inline constexpr uint32_t kFormatVersion = 1;
+inline constexpr size_t kHeaderSize = 8 + 4;
+inline constexpr size_t kFooterSize = 8 + 8 + 8 + 4 + 4;
+inline constexpr size_t kMaxBlockPoints = 4096;
+inline constexpr uint64_t kMaxIndexBytes = 1ull << 30;  // larger is corruption, not a request
+
+// Per-block statistics (DESIGN §4). min/max are raw value bits interpreted by the field type
+// (double bits, int64, uint64, bool); sum is a double for floats and an int64 for int/uint
+// (valid only when kSumExact is set — an integer sum can overflow).
+struct BlockStats {
+  enum Flags : uint8_t {
+    kMultipleVersions = 1,  // some valid time appears more than once in the block
+    kHasTombstones = 2,
+    kSumExact = 4,
+  };
+  uint32_t count = 0;
+  int64_t min_valid_ns = 0, max_valid_ns = 0;
+  int64_t min_system_ns = 0, max_system_ns = 0;
+  uint8_t flags = 0;
+  uint64_t sum_bits = 0, min_bits = 0, max_bits = 0;
+};
+
+// Where a block is and how to read it.
+struct BlockRef {
+  uint64_t offset = 0;
+  uint32_t stored_size = 0;
+  uint32_t raw_size = 0;
+  uint8_t compression = 0;  // codec::Compression
+  uint64_t checksum = 0;    // xxh3-64 of the stored bytes
+  BlockStats stats;
+};
+
+}  // namespace strata::engine::chunk

@@ -1,0 +1,265 @@
+#include "engine/chunk/chunk_writer.h"
+
+#include <algorithm>
+#include <bit>
+
+#include "engine/codec/codec.h"
+#include "util/checksum.h"
+#include "util/coding.h"
+#include "util/neumaier_sum.h"
+
+namespace strata::engine::chunk {
+namespace {
+
+BlockStats ComputeStats(const VersionColumn& c, size_t begin, size_t end) {
+  BlockStats s;
+  s.count = static_cast<uint32_t>(end - begin);
+  s.min_valid_ns = c.valid_ns[begin];
+  s.max_valid_ns = c.valid_ns[end - 1];  // rows are sorted by valid time
+  s.min_system_ns = s.max_system_ns = c.system_ns[begin];
+  NeumaierSum float_sum;
+  int64_t int_sum = 0;
+  bool sum_exact = true;
+  bool have_value = false;
+  double fmin = 0, fmax = 0;
+  int64_t imin = 0, imax = 0;
+  uint64_t umin = 0, umax = 0;
+  for (size_t i = begin; i < end; ++i) {
+    s.min_system_ns = std::min(s.min_system_ns, c.system_ns[i]);
+    s.max_system_ns = std::max(s.max_system_ns, c.system_ns[i]);
+    if (i > begin && c.valid_ns[i] == c.valid_ns[i - 1]) s.flags |= BlockStats::kMultipleVersions;
+    if (c.tombstone[i]) {
+      s.flags |= BlockStats::kHasTombstones;
+      continue;
+    }
+    const uint64_t b = c.bits[i];
+    switch (c.type) {
+      case FieldType::kFloat: {
+        double v = std::bit_cast<double>(b);
+        float_sum.Add(v);
+        if (!have_value || v < fmin) fmin = v;
+        if (!have_value || v > fmax) fmax = v;
+        break;
+      }
+      case FieldType::kInt: {
+        auto v = static_cast<int64_t>(b);
+        if (__builtin_add_overflow(int_sum, v, &int_sum)) sum_exact = false;
+        if (!have_value || v < imin) imin = v;
+        if (!have_value || v > imax) imax = v;
+        break;
+      }
+      case FieldType::kUint:
+      case FieldType::kBool: {
+        int64_t as_signed;
+        if (b > static_cast<uint64_t>(INT64_MAX) ||
+            __builtin_add_overflow(int_sum, static_cast<int64_t>(b), &as_signed)) {
+          sum_exact = false;
+        } else {
+          int_sum = as_signed;
+        }
+        if (!have_value || b < umin) umin = b;
+        if (!have_value || b > umax) umax = b;
+        break;
+      }
+      case FieldType::kString:
+        sum_exact = false;
+        break;
+    }
+    have_value = true;
+  }
+  switch (c.type) {
+    case FieldType::kFloat:
+      s.sum_bits = std::bit_cast<uint64_t>(float_sum.Total());
+      s.min_bits = std::bit_cast<uint64_t>(fmin);
+      s.max_bits = std::bit_cast<uint64_t>(fmax);
+      break;
+    case FieldType::kInt:
+      s.sum_bits = static_cast<uint64_t>(int_sum);
+      s.min_bits = static_cast<uint64_t>(imin);
+      s.max_bits = static_cast<uint64_t>(imax);
+      break;
+    case FieldType::kUint:
+    case FieldType::kBool:
+      s.sum_bits = static_cast<uint64_t>(int_sum);
+      s.min_bits = umin;
+      s.max_bits = umax;
+      break;
+    case FieldType::kString:
+      break;
+  }
+  if (sum_exact && c.type != FieldType::kString) s.flags |= BlockStats::kSumExact;
+  return s;
+}
+
+void EncodeBlockRef(const BlockRef& r, std::string* out) {
+  PutVarint64(out, r.offset);
+  PutVarint64(out, r.stored_size);
+  PutVarint64(out, r.raw_size);
+  out->push_back(static_cast<char>(r.compression));
+  PutFixed64(out, r.checksum);
+  const BlockStats& s = r.stats;
+  PutVarint64(out, s.count);
+  for (int64_t v : {s.min_valid_ns, s.max_valid_ns, s.min_system_ns, s.max_system_ns}) {
+    PutFixed64(out, static_cast<uint64_t>(v));
+  }
+  out->push_back(static_cast<char>(s.flags));
+  PutFixed64(out, s.sum_bits);
+  PutFixed64(out, s.min_bits);
+  PutFixed64(out, s.max_bits);
+}
+
+}  // namespace
+
+ChunkWriter::ChunkWriter(std::unique_ptr<WritableFile> file, PartitionKey partition,
+                         codec::Compression compression)
+    : file_(std::move(file)), partition_(std::move(partition)), compression_(compression) {}
+
+Result<std::unique_ptr<ChunkWriter>> ChunkWriter::Create(Env& env, const std::string& path,
+                                                         PartitionKey partition,
+                                                         codec::Compression compression) {
+  STRATA_ASSIGN_OR_RETURN(auto file, env.NewWritableFile(path));
+  std::unique_ptr<ChunkWriter> writer(
+      new ChunkWriter(std::move(file), std::move(partition), compression));
+  std::string header(kHeaderMagic);
+  PutFixed32(&header, kFormatVersion);
+  STRATA_RETURN_IF_ERROR(writer->file_->Append(header));
+  return writer;
+}
+
+Status ChunkWriter::WriteBlock(const VersionColumn& c, size_t begin, size_t end, BlockRef* ref) {
+  const size_t n = end - begin;
+  raw_.clear();
+  PutVarint64(&raw_, n);
+  auto put_column = [&](auto encode) {
+    scratch_.clear();
+    encode(&scratch_);
+    PutLengthPrefixed(&raw_, scratch_);
+  };
+  put_column([&](std::string* out) {
+    codec::EncodeTimestamps(std::span(c.valid_ns).subspan(begin, n), out);
+  });
+  put_column([&](std::string* out) {
+    codec::EncodeSystemTimes(std::span(c.system_ns).subspan(begin, n), out);
+  });
+  put_column([&](std::string* out) {
+    auto bits = std::span(c.bits).subspan(begin, n);
+    switch (c.type) {
+      case FieldType::kFloat: {
+        std::vector<double> values(n);
+        for (size_t i = 0; i < n; ++i) values[i] = std::bit_cast<double>(bits[i]);
+        codec::EncodeFloats(values, out);
+        break;
+      }
+      case FieldType::kInt: {
+        std::vector<int64_t> values(n);
+        for (size_t i = 0; i < n; ++i) values[i] = static_cast<int64_t>(bits[i]);
+        codec::EncodeInts(values, out);
+        break;
+      }
+      case FieldType::kUint:
+        codec::EncodeUints(bits, out);
+        break;
+      case FieldType::kBool: {
+        std::vector<uint8_t> values(n);
+        for (size_t i = 0; i < n; ++i) values[i] = bits[i] != 0;
+        codec::EncodeBools(values, out);
+        break;
+      }
+      case FieldType::kString: {
+        std::vector<std::string_view> values(c.strings.begin() + begin, c.strings.begin() + end);
+        codec::EncodeStrings(values, out);
+        break;
+      }
+    }
+  });
+  put_column([&](std::string* out) {
+    codec::EncodeBools(std::span(c.tombstone).subspan(begin, n), out);
+  });
+
+  stored_.clear();
+  STRATA_RETURN_IF_ERROR(codec::Compress(compression_, raw_, &stored_));
+  ref->offset = file_->Size();
+  ref->stored_size = static_cast<uint32_t>(stored_.size());
+  ref->raw_size = static_cast<uint32_t>(raw_.size());
+  ref->compression = static_cast<uint8_t>(compression_);
+  ref->checksum = Checksum64(stored_);
+  ref->stats = ComputeStats(c, begin, end);
+  return file_->Append(stored_);
+}
+
+Status ChunkWriter::AddColumn(SeriesId series, std::string_view series_key,
+                              std::string_view field, const VersionColumn& column) {
+  if (column.empty()) return Status::OK();
+  if (index_.empty() || index_.back().id != series) {
+    if (!index_.empty() && index_.back().id > series) {
+      return Status::InvalidArgument("chunk writer: series out of order");
+    }
+    index_.push_back({series, std::string(series_key), {}});
+  }
+  auto& fields = index_.back().fields;
+  if (!fields.empty() && fields.back().name >= field) {
+    return Status::InvalidArgument("chunk writer: fields out of order");
+  }
+  fields.push_back({std::string(field), column.type, {}});
+  for (size_t begin = 0, end = 0; begin < column.size(); begin = end) {
+    end = std::min(column.size(), begin + kMaxBlockPoints);
+    // Keep all versions of a point in one block (unless one point alone has more versions than
+    // a block holds), so a block's kMultipleVersions flag speaks for its points.
+    size_t run_start = end;
+    while (end < column.size() && run_start > begin &&
+           column.valid_ns[run_start - 1] == column.valid_ns[end]) {
+      --run_start;
+    }
+    if (end < column.size() && run_start > begin && run_start < end) end = run_start;
+    BlockRef ref;
+    STRATA_RETURN_IF_ERROR(WriteBlock(column, begin, end, &ref));
+    const BlockStats& s = ref.stats;
+    if (summary_.points == 0) {
+      summary_.min_valid_ns = s.min_valid_ns;
+      summary_.max_valid_ns = s.max_valid_ns;
+      summary_.min_system_ns = s.min_system_ns;
+      summary_.max_system_ns = s.max_system_ns;
+    }
+    summary_.min_valid_ns = std::min(summary_.min_valid_ns, s.min_valid_ns);
+    summary_.max_valid_ns = std::max(summary_.max_valid_ns, s.max_valid_ns);
+    summary_.min_system_ns = std::min(summary_.min_system_ns, s.min_system_ns);
+    summary_.max_system_ns = std::max(summary_.max_system_ns, s.max_system_ns);
+    summary_.points += s.count;
+    ++summary_.blocks;
+    fields.back().blocks.push_back(ref);
+  }
+  return Status::OK();
+}
+
+Result<ChunkSummary> ChunkWriter::Finish() {
+  std::string index;
+  PutLengthPrefixed(&index, partition_.region);
+  PutVarint64(&index, ZigZagEncode(partition_.day));
+  PutVarint64(&index, index_.size());
+  for (const SeriesIndex& s : index_) {
+    PutVarint64(&index, s.id.value);
+    PutLengthPrefixed(&index, s.key);
+    PutVarint64(&index, s.fields.size());
+    for (const FieldIndex& f : s.fields) {
+      PutLengthPrefixed(&index, f.name);
+      index.push_back(static_cast<char>(f.type));
+      PutVarint64(&index, f.blocks.size());
+      for (const BlockRef& ref : f.blocks) EncodeBlockRef(ref, &index);
+    }
+  }
+  const uint64_t index_offset = file_->Size();
+  std::string footer;
+  PutFixed64(&footer, index_offset);
+  PutFixed64(&footer, index.size());
+  PutFixed64(&footer, Checksum64(index));
+  PutFixed32(&footer, kFormatVersion);
+  footer.append(kFooterMagic);
+  STRATA_RETURN_IF_ERROR(file_->Append(index));
+  STRATA_RETURN_IF_ERROR(file_->Append(footer));
+  STRATA_RETURN_IF_ERROR(file_->Sync());
+  summary_.size_bytes = file_->Size();
+  STRATA_RETURN_IF_ERROR(file_->Close());
+  return summary_;
+}
+
+}  // namespace strata::engine::chunk

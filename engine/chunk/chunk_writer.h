@@ -1,0 +1,72 @@
+#pragma once
+
+// ChunkWriter: writes one immutable chunk file of one partition (DESIGN §4) to a temporary
+// path; Finish() fsyncs it. The caller renames it into place and records it in the catalog.
+// Columns must come in ascending series id, then ascending field name, each sorted by
+// (valid time, system time) as SortVersions leaves them.
+// Thread-safety: single-threaded.
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "engine/chunk/chunk_format.h"
+#include "engine/codec/block_compressor.h"
+#include "engine/partition.h"
+#include "engine/types.h"
+#include "engine/version_column.h"
+#include "util/env.h"
+#include "util/status.h"
+
+namespace strata::engine::chunk {
+
+struct ChunkSummary {
+  uint64_t size_bytes = 0;
+  uint64_t points = 0;  // versions written
+  uint64_t blocks = 0;
+  int64_t min_valid_ns = 0, max_valid_ns = 0;
+  int64_t min_system_ns = 0, max_system_ns = 0;
+};
+
+class ChunkWriter {
+ public:
+  // env must outlive the writer.
+  static Result<std::unique_ptr<ChunkWriter>> Create(Env& env, const std::string& path,
+                                                     PartitionKey partition,
+                                                     codec::Compression compression);
+  ChunkWriter(const ChunkWriter&) = delete;
+  ChunkWriter& operator=(const ChunkWriter&) = delete;
+
+  // Appends one (series, field) column, split into blocks of at most kMaxBlockPoints.
+  Status AddColumn(SeriesId series, std::string_view series_key, std::string_view field,
+                   const VersionColumn& column);
+
+  // Writes the index and footer, syncs and closes the file.
+  Result<ChunkSummary> Finish();
+
+ private:
+  struct FieldIndex {
+    std::string name;
+    FieldType type;
+    std::vector<BlockRef> blocks;
+  };
+  struct SeriesIndex {
+    SeriesId id;
+    std::string key;
+    std::vector<FieldIndex> fields;
+  };
+
+  ChunkWriter(std::unique_ptr<WritableFile> file, PartitionKey partition,
+              codec::Compression compression);
+  Status WriteBlock(const VersionColumn& column, size_t begin, size_t end, BlockRef* ref);
+
+  std::unique_ptr<WritableFile> file_;
+  const PartitionKey partition_;
+  const codec::Compression compression_;
+  std::vector<SeriesIndex> index_;
+  ChunkSummary summary_;
+  std::string raw_, stored_, scratch_;  // reused per block
+};
+
+}  // namespace strata::engine::chunk

@@ -1,0 +1,226 @@
+// Flush (DESIGN §3 step 5): freeze the active memtable, write one chunk file per partition,
+// commit them to the catalog with the new checkpoint, then delete covered WAL segments.
+// Every step is crash-safe: a file is only data once the catalog names it, and the WAL keeps
+// everything after the catalog's checkpoint.
+
+#include <cinttypes>
+#include <cstdio>
+#include <map>
+
+#include "engine/chunk/chunk_writer.h"
+#include "engine/engine.h"
+#include "util/logging.h"
+
+namespace strata::engine {
+
+std::string Engine::ChunkDir(const PartitionKey& partition) const {
+  return JoinPath(JoinPath(JoinPath(options_.data_dir, "chunks"), RegionDirName(partition.region)),
+                  partition.Date());
+}
+
+std::string Engine::ChunkPath(const PartitionKey& partition, uint64_t file_id) const {
+  char name[40];
+  std::snprintf(name, sizeof(name), "%016" PRIu64 ".chunk", file_id);
+  return JoinPath(ChunkDir(partition), name);
+}
+
+Status Engine::Flush() {
+  MutexLock lock(&mu_);
+  if (closed_) return Status::Unavailable("engine is closed");
+  const uint64_t generation = ++flush_requested_;
+  flush_cv_.SignalAll();
+  while (flush_completed_ < generation && !stopping_) flush_cv_.Wait();
+  if (flush_completed_ < generation) return Status::Unavailable("engine is closing");
+  return flush_error_;
+}
+
+void Engine::FlushLoop() {
+  MutexLock lock(&mu_);
+  while (!stopping_) {
+    const bool age_due = options_.flush_age.count() > 0 && active_->points() > 0 &&
+                         std::chrono::steady_clock::now() - active_since_ >= options_.flush_age;
+    if (flush_requested_ == flush_completed_ && !age_due) {
+      if (options_.flush_age.count() > 0) {
+        flush_cv_.WaitFor(std::chrono::duration_cast<std::chrono::nanoseconds>(
+            std::min<std::chrono::milliseconds>(options_.flush_age, std::chrono::seconds(1))));
+      } else {
+        flush_cv_.Wait();
+      }
+      continue;
+    }
+    const uint64_t generation = flush_requested_;
+
+    // A memtable whose flush failed is retried first, with its own checkpoint: a newer
+    // checkpoint would cover its commits, and the WAL segments holding them could go.
+    std::shared_ptr<MemTable> frozen;
+    int64_t checkpoint_ns = frozen_checkpoint_ns_;
+    if (!immutables_.empty()) {
+      frozen = immutables_.front();
+    } else {
+      // Freeze: under apply_mu_ no commit is half applied, so the frozen memtable holds exactly
+      // the commits up to visible_upto_ns_, which becomes its checkpoint.
+      mu_.Unlock();
+      {
+        MutexLock apply_lock(&apply_mu_);
+        MutexLock inner(&mu_);
+        checkpoint_ns = visible_upto_ns_;
+        if (active_->points() > 0) {
+          frozen = active_;
+          immutables_.push_back(frozen);
+          frozen_checkpoint_ns_ = checkpoint_ns;
+          active_ = std::make_shared<MemTable>();
+          active_since_ = std::chrono::steady_clock::now();
+        }
+      }
+      mu_.Lock();
+    }
+
+    Status status;
+    bool committed = false;
+    if (frozen) {
+      mu_.Unlock();
+      // The segment being written holds frozen commits; closing it lets the checkpoint delete
+      // it once the flush commits (later commits go to the next segment).
+      status = wal_->Rotate();
+      if (status.ok()) status = FlushMemTable(*frozen, checkpoint_ns, &committed);
+      if (status.ok()) status = wal_->DeleteSegmentsCoveredBy(checkpoint_ns);
+      mu_.Lock();
+      if (!status.ok()) {
+        STRATA_LOG(kError, "flush failed{}: {}",
+                   committed ? " after its catalog commit" : " (data stays in the WAL and memory)",
+                   status.ToString());
+      }
+      if (committed) {
+        // The files are in the catalog: never flush this memtable again. If publishing them
+        // failed, the engine cannot trust its own state: refuse writes until restarted.
+        ++flushes_;
+        std::erase(immutables_, frozen);
+        if (!status.ok() && bg_error_.ok()) bg_error_ = status;
+      }
+    }
+    flush_error_ = status;
+    flush_completed_ = generation;
+    if (!status.ok()) flush_requested_ = flush_completed_;  // retry on the next request
+    flush_cv_.SignalAll();
+  }
+}
+
+Status Engine::FlushMemTable(const MemTable& frozen, int64_t checkpoint_ns, bool* committed) {
+  Env& env = *options_.env;
+  struct Output {
+    std::unique_ptr<chunk::ChunkWriter> writer;
+    uint64_t file_id;
+    std::string tmp_path;
+  };
+  std::map<PartitionKey, Output> outputs;
+  Status status;
+  VersionColumn sorted, piece;
+  frozen.ForEachColumn([&](SeriesId id, const std::string& field, const VersionColumn& column) {
+    if (!status.ok()) return;
+    const SeriesInfo* info = series_.Get(id);
+    if (info == nullptr) {
+      status = Status::Internal("flush: unknown series id " + std::to_string(id.value));
+      return;
+    }
+    sorted = column;
+    SortVersions(&sorted);
+    // Rows are in valid-time order, so each UTC day is one contiguous run.
+    for (size_t begin = 0; begin < sorted.size() && status.ok();) {
+      const int64_t day = DayOf(sorted.valid_ns[begin]);
+      size_t end = begin;
+      piece.Clear();
+      piece.type = sorted.type;
+      while (end < sorted.size() && DayOf(sorted.valid_ns[end]) == day) {
+        piece.AppendRow(sorted, end++);
+      }
+      PartitionKey key{std::string(RegionOf(*info)), day};
+      auto it = outputs.find(key);
+      if (it == outputs.end()) {
+        Output out;
+        out.file_id = next_file_id_++;
+        status = env.CreateDirs(ChunkDir(key));
+        if (!status.ok()) return;
+        out.tmp_path = ChunkPath(key, out.file_id) + ".tmp";
+        auto writer = chunk::ChunkWriter::Create(env, out.tmp_path, key, codec::Compression::kLz4);
+        if (!writer.ok()) {
+          status = writer.status();
+          return;
+        }
+        out.writer = std::move(writer).value();
+        it = outputs.emplace(key, std::move(out)).first;
+      }
+      status = it->second.writer->AddColumn(id, info->key, field, piece);
+      begin = end;
+    }
+  });
+
+  // Finish every file: written and fsynced under a temporary name, then renamed into place.
+  std::vector<ChunkFileMeta> metas;
+  for (auto& [key, out] : outputs) {
+    if (!status.ok()) break;
+    auto summary = out.writer->Finish();
+    if (!summary.ok()) {
+      status = summary.status();
+      break;
+    }
+    ChunkFileMeta meta;
+    meta.region = key.region;
+    meta.date = key.Date();
+    meta.file_id = out.file_id;
+    meta.size_bytes = summary->size_bytes;
+    meta.points = summary->points;
+    meta.min_valid_ns = summary->min_valid_ns;
+    meta.max_valid_ns = summary->max_valid_ns;
+    meta.min_system_ns = summary->min_system_ns;
+    meta.max_system_ns = summary->max_system_ns;
+    metas.push_back(meta);
+  }
+  if (status.ok() && options_.flush_hook) status = options_.flush_hook("after_write");
+  for (auto& [key, out] : outputs) {
+    if (!status.ok()) break;
+    status = env.RenameFile(out.tmp_path, ChunkPath(key, out.file_id));
+    if (status.ok()) status = env.SyncDir(ChunkDir(key));
+  }
+  if (status.ok() && options_.flush_hook) status = options_.flush_hook("after_rename");
+  if (!status.ok()) return status;  // leftovers are orphans: removed at the next start
+
+  // One atomic catalog batch: the new files, new series and fields, and the checkpoint.
+  CatalogBatch batch;
+  for (const ChunkFileMeta& meta : metas) batch.AddFile(meta);
+  const size_t series_now = series_.size();
+  for (uint64_t id = persisted_series_ + 1; id <= series_now; ++id) {
+    const SeriesInfo* info = series_.Get(SeriesId{id});
+    batch.PutSeries(info->id, info->key, info->measurement, info->tags);
+  }
+  for (const std::string& measurement : series_.Measurements()) {
+    for (const auto& [field, type] : schema_.Fields(measurement)) {
+      batch.PutField(measurement, field, type);
+    }
+  }
+  batch.SetCheckpoint(checkpoint_ns);
+  batch.SetHighWater(wal_->last_system_time());
+  batch.SetNextFileId(next_file_id_);
+  STRATA_RETURN_IF_ERROR(catalog_->Commit(batch));
+  *committed = true;
+  persisted_series_ = series_now;
+  if (options_.flush_hook) STRATA_RETURN_IF_ERROR(options_.flush_hook("after_catalog"));
+
+  // Publish the new file set; readers holding the old one keep it alive.
+  auto files = std::make_shared<FileSet>();
+  {
+    MutexLock lock(&mu_);
+    *files = *files_;
+  }
+  for (const ChunkFileMeta& meta : metas) {
+    PartitionKey key{meta.region, 0};
+    ParseDay(meta.date, &key.day);
+    STRATA_ASSIGN_OR_RETURN(auto reader, chunk::ChunkReader::Open(env, ChunkPath(key, meta.file_id)));
+    files->partitions[key].push_back(ChunkFile{meta, std::move(reader)});
+  }
+  MutexLock lock(&mu_);
+  files_ = std::move(files);
+  checkpoint_ns_ = checkpoint_ns;
+  return Status::OK();
+}
+
+}  // namespace strata::engine

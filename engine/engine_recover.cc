@@ -1,0 +1,172 @@
+// Start-up: catalog, chunk files, orphan removal, WAL replay after the checkpoint.
+
+#include <algorithm>
+#include <map>
+#include <set>
+
+#include "engine/engine.h"
+#include "util/logging.h"
+#include "wal/recovery.h"
+#include "wal/segment.h"
+
+namespace strata::engine {
+
+Status Engine::Recover() {
+  int64_t checkpoint_ns = 0, high_water_ns = 0;
+  STRATA_RETURN_IF_ERROR(LoadCatalog(&checkpoint_ns, &high_water_ns));
+  int64_t last_system_time_ns = 0;
+  STRATA_RETURN_IF_ERROR(ReplayWal(checkpoint_ns, &last_system_time_ns));
+  last_system_time_ns = std::max(last_system_time_ns, high_water_ns);
+  {
+    MutexLock lock(&mu_);
+    visible_upto_ns_ = last_system_time_ns;
+    checkpoint_ns_ = checkpoint_ns;
+    active_since_ = std::chrono::steady_clock::now();
+  }
+  return Status::OK();
+}
+
+Status Engine::LoadCatalog(int64_t* checkpoint_ns, int64_t* high_water_ns) {
+  Env& env = *options_.env;
+  STRATA_ASSIGN_OR_RETURN(catalog_, Catalog::Open(JoinPath(options_.data_dir, "catalog"),
+                                                  options_.partition_tag));
+  STRATA_ASSIGN_OR_RETURN(CatalogState state, catalog_->Load());
+  partition_tag_ = state.partition_tag;
+  *checkpoint_ns = state.checkpoint_ns;
+  *high_water_ns = state.high_water_ns;
+  next_file_id_ = state.next_file_id;
+  for (const SeriesRecord& s : state.series) {
+    STRATA_RETURN_IF_ERROR(series_.Restore(s.id, s.key));
+  }
+  persisted_series_ = series_.size();
+  for (const auto& [measurement, field] : state.fields) {
+    STRATA_RETURN_IF_ERROR(schema_.CheckAndRegister(measurement, field.first, field.second));
+  }
+  auto files = std::make_shared<FileSet>();
+  for (const ChunkFileMeta& meta : state.files) {
+    PartitionKey key{meta.region, 0};
+    if (!ParseDay(meta.date, &key.day)) {
+      return Status::Corruption("catalog: bad partition date '" + meta.date + "'");
+    }
+    const std::string path = ChunkPath(key, meta.file_id);
+    auto reader = chunk::ChunkReader::Open(env, path);
+    if (!reader.ok()) {
+      return reader.status().WithContext("chunk file named by the catalog cannot be opened");
+    }
+    files->partitions[key].push_back(ChunkFile{meta, std::move(reader).value()});
+  }
+  STRATA_RETURN_IF_ERROR(RemoveOrphanFiles(*files));
+  MutexLock lock(&mu_);
+  files_ = std::move(files);
+  active_ = std::make_shared<MemTable>();
+  return Status::OK();
+}
+
+// A chunk file the catalog does not name is left over from a flush that did not commit:
+// garbage by definition (DESIGN §4).
+Status Engine::RemoveOrphanFiles(const FileSet& files) {
+  Env& env = *options_.env;
+  std::set<std::string> known;
+  for (const auto& [key, list] : files.partitions) {
+    for (const ChunkFile& f : list) known.insert(f.reader->path());
+  }
+  const std::string root = JoinPath(options_.data_dir, "chunks");
+  if (!env.FileExists(root)) return Status::OK();
+  STRATA_ASSIGN_OR_RETURN(auto regions, env.GetChildren(root));
+  for (const std::string& region : regions) {
+    const std::string region_dir = JoinPath(root, region);
+    auto dates = env.GetChildren(region_dir);
+    if (!dates.ok()) continue;  // a stray file, not a directory
+    for (const std::string& date : *dates) {
+      const std::string date_dir = JoinPath(region_dir, date);
+      auto names = env.GetChildren(date_dir);
+      if (!names.ok()) continue;
+      for (const std::string& name : *names) {
+        const std::string path = JoinPath(date_dir, name);
+        if (known.count(path)) continue;
+        STRATA_LOG(kWarn, "removing {}: not in the catalog (left by an unfinished flush)", path);
+        STRATA_RETURN_IF_ERROR(env.RemoveFile(path));
+      }
+    }
+  }
+  return Status::OK();
+}
+
+Status Engine::ReplayWal(int64_t checkpoint_ns, int64_t* last_system_time_ns) {
+  const std::string wal_dir = JoinPath(options_.data_dir, "wal");
+  std::shared_ptr<MemTable> target;
+  {
+    MutexLock lock(&mu_);
+    target = active_;
+  }
+  std::map<uint64_t, int64_t> segment_last;  // every segment seen, with its newest record
+  wal::RecoveryReport report;
+  uint64_t replayed = 0;
+  Status status = wal::ReplayWal(
+      *options_.env, wal_dir, /*first_segment=*/1,
+      [&](uint64_t segment, const wal::Record& record) -> Status {
+        segment_last[segment] = record.system_time_ns;
+        if (record.system_time_ns <= checkpoint_ns) return Status::OK();  // in chunk files
+        ++replayed;
+        // Field types of data not yet flushed are known only from the WAL.
+        std::string_view measurement;
+        Status typed;
+        Status decoded = DecodeWriteBatch(
+            record.payload,
+            [&](const BatchLine& line) {
+              auto info = series_.GetOrCreate(line.series_key);
+              measurement = info.ok() ? std::string_view((*info)->measurement) : "";
+            },
+            [&](std::string_view key, const FieldValue& value) {
+              if (measurement.empty()) return;
+              Status s = schema_.CheckAndRegister(measurement, key, value.type);
+              if (!s.ok() && typed.ok()) typed = s;
+            });
+        Status applied = decoded.ok()
+                             ? target->Apply(record.system_time_ns, record.payload, series_)
+                             : decoded;
+        if (!applied.ok()) {
+          return applied.WithContext("wal segment " + std::to_string(segment) + " offset " +
+                                     std::to_string(record.offset));
+        }
+        if (!typed.ok()) {
+          STRATA_LOG(kWarn, "wal segment {} offset {}: {}", segment, record.offset,
+                     typed.ToString());
+        }
+        return Status::OK();
+      },
+      &report);
+  STRATA_RETURN_IF_ERROR(status);
+  *last_system_time_ns = report.last_system_time_ns;
+  {
+    MutexLock lock(&mu_);
+    recovered_records_ = replayed;
+    recovered_truncated_bytes_ = report.truncated_bytes;
+  }
+  if (replayed > 0 || report.truncated_bytes > 0) {
+    STRATA_LOG(kInfo, "replayed {} WAL records after the checkpoint ({} torn bytes cut)", replayed,
+               report.truncated_bytes);
+  }
+
+  wal::WalOptions wal_options;
+  wal_options.env = options_.env;
+  wal_options.dir = wal_dir;
+  wal_options.fsync = options_.fsync;
+  wal_options.fsync_interval = options_.fsync_interval;
+  wal_options.segment_bytes = options_.wal_segment_bytes;
+  wal_options.max_queued_bytes = options_.wal_max_queued_bytes;
+  STRATA_ASSIGN_OR_RETURN(wal_, wal::WalWriter::Open(wal_options, std::max(
+                                                                       *last_system_time_ns,
+                                                                       checkpoint_ns)));
+  // Segments found now are closed; those the checkpoint covers go at once (a crash after the
+  // catalog commit can leave them), the rest when a later flush covers them.
+  STRATA_ASSIGN_OR_RETURN(std::vector<uint64_t> segments, wal::ListSegments(*options_.env, wal_dir));
+  for (uint64_t number : segments) {
+    if (number == wal_->current_segment()) continue;
+    auto it = segment_last.find(number);
+    wal_->AdoptClosedSegment(number, it == segment_last.end() ? 0 : it->second);
+  }
+  return wal_->DeleteSegmentsCoveredBy(checkpoint_ns);
+}
+
+}  // namespace strata::engine

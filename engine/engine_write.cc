@@ -1,0 +1,74 @@
+#include "engine/engine.h"
+#include "util/logging.h"
+
+namespace strata::engine {
+
+Status Engine::AddLine(const ParsedLine& line, int64_t default_time_ns, WriteBatch* batch) {
+  for (const Field& field : line.fields) {
+    STRATA_RETURN_IF_ERROR(schema_.CheckAndRegister(line.measurement, field.key, field.value.type));
+  }
+  batch->Add(line, line.timestamp_ns.value_or(default_time_ns));
+  return Status::OK();
+}
+
+Result<SystemTime> Engine::Commit(WriteBatch* batch) {
+  {
+    MutexLock lock(&mu_);
+    // Backpressure: while a frozen memtable is still being flushed and the active one is full
+    // too, wait, so memtables never hold more than the budget.
+    while (bg_error_.ok() && !closed_ && !immutables_.empty() &&
+           active_->MemoryBytes() >= options_.memtable_budget_bytes / 3) {
+      flush_cv_.Wait();
+    }
+    if (!bg_error_.ok()) return bg_error_;
+    if (closed_) return Status::Unavailable("engine is closed");
+  }
+  STRATA_ASSIGN_OR_RETURN(
+      int64_t system_time_ns,
+      wal_->Append(batch->Release(),
+                   [this](const Status& status, int64_t t, std::string_view payload) {
+                     OnCommitted(status, t, payload);
+                   }));
+  return SystemTime{system_time_ns};
+}
+
+void Engine::OnCommitted(const Status& status, int64_t system_time_ns,
+                         std::string_view payload) {
+  MutexLock apply_lock(&apply_mu_);
+  std::shared_ptr<MemTable> target;
+  {
+    MutexLock lock(&mu_);
+    target = active_;
+  }
+  Status applied = status.ok() ? target->Apply(system_time_ns, payload, series_) : status;
+  MutexLock lock(&mu_);
+  if (!applied.ok()) {
+    if (bg_error_.ok()) {
+      bg_error_ = applied;
+      STRATA_LOG(kError, "write path failed, refusing further writes: {}", applied.ToString());
+    }
+  } else {
+    visible_upto_ns_ = system_time_ns;
+    ++commits_;
+    if (active_->MemoryBytes() >= options_.memtable_budget_bytes / 3 &&
+        flush_requested_ == flush_completed_) {
+      ++flush_requested_;
+      flush_cv_.SignalAll();
+    }
+  }
+  visible_cv_.SignalAll();
+}
+
+Status Engine::WaitForCommit(SystemTime t) {
+  MutexLock lock(&mu_);
+  while (visible_upto_ns_ < t.ns && bg_error_.ok()) visible_cv_.Wait();
+  if (visible_upto_ns_ >= t.ns) return Status::OK();
+  return bg_error_;
+}
+
+SystemTime Engine::LastVisibleTime() const {
+  MutexLock lock(&mu_);
+  return SystemTime{visible_upto_ns_};
+}
+
+}  // namespace strata::engine

@@ -1,0 +1,88 @@
+#include "engine/partition.h"
+
+#include <cstdio>
+
+namespace strata::engine {
+namespace {
+
+// Howard Hinnant's civil-date algorithms (public domain), proleptic Gregorian calendar.
+void CivilFromDays(int64_t z, int64_t* y, unsigned* m, unsigned* d) {
+  z += 719468;
+  const int64_t era = (z >= 0 ? z : z - 146096) / 146097;
+  const unsigned doe = static_cast<unsigned>(z - era * 146097);
+  const unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+  const unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+  const unsigned mp = (5 * doy + 2) / 153;
+  *d = doy - (153 * mp + 2) / 5 + 1;
+  *m = mp < 10 ? mp + 3 : mp - 9;
+  *y = static_cast<int64_t>(yoe) + era * 400 + (*m <= 2);
+}
+
+int64_t DaysFromCivil(int64_t y, unsigned m, unsigned d) {
+  y -= m <= 2;
+  const int64_t era = (y >= 0 ? y : y - 399) / 400;
+  const unsigned yoe = static_cast<unsigned>(y - era * 400);
+  const unsigned doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+  const unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+  return era * 146097 + static_cast<int64_t>(doe) - 719468;
+}
+
+}  // namespace
+
+int64_t DayOf(int64_t t) {
+  int64_t day = t / kNanosPerDay;
+  if (t % kNanosPerDay < 0) --day;
+  return day;
+}
+
+std::string FormatDay(int64_t day) {
+  int64_t y;
+  unsigned m, d;
+  CivilFromDays(day, &y, &m, &d);
+  char buf[32];
+  std::snprintf(buf, sizeof(buf), "%04lld-%02u-%02u", static_cast<long long>(y), m, d);
+  return buf;
+}
+
+bool ParseDay(std::string_view text, int64_t* day) {
+  if (text.size() != 10 || text[4] != '-' || text[7] != '-') return false;
+  auto digits = [&](size_t pos, size_t n, unsigned* out) {
+    unsigned v = 0;
+    for (size_t i = pos; i < pos + n; ++i) {
+      if (text[i] < '0' || text[i] > '9') return false;
+      v = v * 10 + static_cast<unsigned>(text[i] - '0');
+    }
+    *out = v;
+    return true;
+  };
+  unsigned y, m, d;
+  if (!digits(0, 4, &y) || !digits(5, 2, &m) || !digits(8, 2, &d) || m < 1 || m > 12 || d < 1 ||
+      d > 31) {
+    return false;
+  }
+  *day = DaysFromCivil(y, m, d);
+  return FormatDay(*day) == text;  // rejects 2026-02-30 and friends
+}
+
+std::string PartitionKey::Date() const { return FormatDay(day); }
+
+std::string RegionDirName(std::string_view region) {
+  static constexpr char kHex[] = "0123456789ABCDEF";
+  std::string out;
+  if (region.empty()) return "%";  // distinct from every escaped non-empty name
+  for (size_t i = 0; i < region.size(); ++i) {
+    auto c = static_cast<unsigned char>(region[i]);
+    bool plain = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                 c == '_' || c == '-' || (c == '.' && i > 0);
+    if (plain) {
+      out.push_back(static_cast<char>(c));
+    } else {
+      out.push_back('%');
+      out.push_back(kHex[c >> 4]);
+      out.push_back(kHex[c & 15]);
+    }
+  }
+  return out;
+}
+
+}  // namespace strata::engine

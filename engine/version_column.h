@@ -1,0 +1,48 @@
+#pragma once
+
+// VersionColumn: versions of one (series, field) as parallel arrays — the unit the memtable
+// flushes, a chunk block stores and a scan merges. Rows are kept in the order they were given;
+// ResolveVersions picks, per valid time, the visible version.
+// Thread-safety: value type, single-threaded.
+
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "engine/types.h"
+
+namespace strata::engine {
+
+struct VersionColumn {
+  FieldType type = FieldType::kFloat;
+  std::vector<int64_t> valid_ns;
+  std::vector<int64_t> system_ns;
+  std::vector<uint64_t> bits;         // float bit pattern, int, uint or bool (0/1); 0 for strings
+  std::vector<std::string> strings;   // kString only: one per row
+  std::vector<uint8_t> tombstone;     // 1: this version deletes the point
+
+  size_t size() const { return valid_ns.size(); }
+  bool empty() const { return valid_ns.empty(); }
+  void Clear();
+  void Reserve(size_t n);
+  void Append(int64_t valid, int64_t system, const FieldValue& value, bool is_tombstone = false);
+  // Appends row i of other (same type).
+  void AppendRow(const VersionColumn& other, size_t i);
+  // The value of row i; strings borrow this column.
+  FieldValue ValueAt(size_t i) const;
+  // Approximate heap bytes held, by capacity.
+  size_t MemoryBytes() const;
+};
+
+// Visits, for each valid time in [min_ns, max_ns), the version with the greatest system time
+// <= as_of_ns (ties: the later row), skipping points whose visible version is a tombstone.
+// Calls visit in valid-time order. Rows may come in any order.
+void ResolveVersions(const VersionColumn& column, int64_t min_ns, int64_t max_ns,
+                     int64_t as_of_ns,
+                     const std::function<void(int64_t valid_ns, const FieldValue& value)>& visit);
+
+// Sorts rows by (valid time, system time), keeping the given order among equal keys.
+void SortVersions(VersionColumn* column);
+
+}  // namespace strata::engine

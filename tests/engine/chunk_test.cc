@@ -1,0 +1,199 @@
+#include <gtest/gtest.h>
+
+#include <bit>
+#include <cmath>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "engine/chunk/chunk_reader.h"
+#include "engine/chunk/chunk_writer.h"
+#include "tests/support/test_util.h"
+
+namespace strata::engine::chunk {
+namespace {
+
+using strata::testing::TempDir;
+
+VersionColumn RandomColumn(FieldType type, size_t n, std::mt19937_64& rng) {
+  VersionColumn c;
+  c.type = type;
+  int64_t t = 1'767'225'600'000'000'000;
+  std::vector<std::string> strings = {"a", "bb", "", "with space", "ünïcode"};
+  for (size_t i = 0; i < n; ++i) {
+    t += static_cast<int64_t>(rng() % 3) * 10'000'000'000;  // repeats make versions
+    int64_t sys = 1'800'000'000'000'000'000 + static_cast<int64_t>(rng() % 4);
+    FieldValue v;
+    switch (type) {
+      case FieldType::kFloat:
+        v = FieldValue::Float(static_cast<double>(static_cast<int64_t>(rng() % 20000)) / 100.0);
+        break;
+      case FieldType::kInt:
+        v = FieldValue::Int(static_cast<int64_t>(rng()));
+        break;
+      case FieldType::kUint:
+        v = FieldValue::Uint(rng());
+        break;
+      case FieldType::kBool:
+        v = FieldValue::Bool(rng() & 1);
+        break;
+      case FieldType::kString:
+        v = FieldValue::String(strings[rng() % strings.size()]);
+        break;
+    }
+    c.Append(t, sys, v, rng() % 50 == 0);
+  }
+  SortVersions(&c);
+  return c;
+}
+
+void ExpectSameColumn(const VersionColumn& a, const VersionColumn& b) {
+  ASSERT_EQ(a.size(), b.size());
+  EXPECT_EQ(a.valid_ns, b.valid_ns);
+  EXPECT_EQ(a.system_ns, b.system_ns);
+  EXPECT_EQ(a.bits, b.bits);  // bit patterns: floats compare exactly
+  EXPECT_EQ(a.strings, b.strings);
+  EXPECT_EQ(a.tombstone, b.tombstone);
+}
+
+class ChunkTest : public ::testing::Test {
+ protected:
+  std::string Path() const { return dir_.Sub("0001.chunk"); }
+  TempDir dir_;
+  Env& env_ = *Env::Default();
+  PartitionKey partition_{"eu-west-1", 20454};
+};
+
+TEST_F(ChunkTest, EveryTypeRoundTripsExactlyThroughBlocksAndTheIndex) {
+  std::mt19937_64 rng(5);
+  const FieldType types[] = {FieldType::kBool, FieldType::kFloat, FieldType::kInt,
+                             FieldType::kString, FieldType::kUint};
+  const char* names[] = {"a_bool", "b_float", "c_int", "d_string", "e_uint"};
+  std::vector<VersionColumn> columns;
+  for (int i = 0; i < 5; ++i) columns.push_back(RandomColumn(types[i], 9000 + i, rng));
+  for (auto compression : {codec::Compression::kLz4, codec::Compression::kZstd}) {
+    auto writer = ChunkWriter::Create(env_, Path(), partition_, compression);
+    ASSERT_TRUE(writer.ok()) << writer.status().ToString();
+    for (int i = 0; i < 5; ++i) {
+      ASSERT_TRUE((*writer)->AddColumn(SeriesId{7}, "cpu,host=a", names[i], columns[i]).ok());
+    }
+    auto summary = (*writer)->Finish();
+    ASSERT_TRUE(summary.ok()) << summary.status().ToString();
+    EXPECT_EQ(summary->points, 9000u * 5 + 10);
+
+    auto reader = ChunkReader::Open(env_, Path());
+    ASSERT_TRUE(reader.ok()) << reader.status().ToString();
+    EXPECT_EQ((*reader)->partition(), partition_);
+    ASSERT_EQ((*reader)->series().size(), 1u);
+    const SeriesEntry& series = (*reader)->series()[0];
+    EXPECT_EQ(series.key, "cpu,host=a");
+    for (int i = 0; i < 5; ++i) {
+      const FieldEntry* field = (*reader)->Find(SeriesId{7}, names[i]);
+      ASSERT_NE(field, nullptr) << names[i];
+      EXPECT_EQ(field->type, types[i]);
+      VersionColumn back;
+      back.type = types[i];
+      for (size_t b = 0; b < field->blocks.size(); ++b) {
+        EXPECT_LE(field->blocks[b].stats.count, kMaxBlockPoints);
+        ASSERT_TRUE((*reader)->ReadBlock(series, *field, b, &back).ok());
+      }
+      ExpectSameColumn(back, columns[i]);
+    }
+    EXPECT_TRUE((*reader)->VerifyAllBlocks().ok());
+  }
+}
+
+TEST_F(ChunkTest, BlockStatsMatchAnIndependentComputation) {
+  VersionColumn c;
+  c.type = FieldType::kFloat;
+  for (int i = 0; i < 5000; ++i) c.Append(i, 100, FieldValue::Float(i * 0.5));
+  auto writer = ChunkWriter::Create(env_, Path(), partition_, codec::Compression::kLz4);
+  ASSERT_TRUE(writer.ok());
+  ASSERT_TRUE((*writer)->AddColumn(SeriesId{1}, "m", "v", c).ok());
+  ASSERT_TRUE((*writer)->Finish().ok());
+  auto reader = ChunkReader::Open(env_, Path());
+  ASSERT_TRUE(reader.ok());
+  const FieldEntry* f = (*reader)->Find(SeriesId{1}, "v");
+  ASSERT_EQ(f->blocks.size(), 2u);
+  const BlockStats& s0 = f->blocks[0].stats;
+  EXPECT_EQ(s0.count, 4096u);
+  EXPECT_EQ(s0.min_valid_ns, 0);
+  EXPECT_EQ(s0.max_valid_ns, 4095);
+  double sum = 0;
+  for (int i = 0; i < 4096; ++i) sum += i * 0.5;
+  EXPECT_EQ(std::bit_cast<double>(s0.sum_bits), sum);
+  EXPECT_EQ(std::bit_cast<double>(s0.max_bits), 4095 * 0.5);
+  EXPECT_EQ(s0.flags & BlockStats::kMultipleVersions, 0);
+  EXPECT_EQ(f->blocks[1].stats.count, 5000u - 4096u);
+}
+
+TEST_F(ChunkTest, VersionsOfOnePointNeverStraddleABlockBoundary) {
+  VersionColumn c;
+  c.type = FieldType::kInt;
+  for (int i = 0; i < 4095; ++i) c.Append(i, 1, FieldValue::Int(i));
+  for (int v = 0; v < 3; ++v) c.Append(5000, 1 + v, FieldValue::Int(v));  // crosses 4096
+  auto writer = ChunkWriter::Create(env_, Path(), partition_, codec::Compression::kLz4);
+  ASSERT_TRUE((*writer)->AddColumn(SeriesId{1}, "m", "v", c).ok());
+  ASSERT_TRUE((*writer)->Finish().ok());
+  auto reader = ChunkReader::Open(env_, Path());
+  ASSERT_TRUE(reader.ok());
+  const FieldEntry* f = (*reader)->Find(SeriesId{1}, "v");
+  ASSERT_EQ(f->blocks.size(), 2u);
+  EXPECT_EQ(f->blocks[0].stats.count, 4095u);
+  EXPECT_EQ(f->blocks[1].stats.count, 3u);
+  EXPECT_NE(f->blocks[1].stats.flags & BlockStats::kMultipleVersions, 0);
+}
+
+TEST_F(ChunkTest, AFlippedByteInAnyBlockIsAnErrorNamingFileAndBlockNeverAWrongAnswer) {
+  std::mt19937_64 rng(9);
+  VersionColumn c = RandomColumn(FieldType::kFloat, 6000, rng);
+  auto writer = ChunkWriter::Create(env_, Path(), partition_, codec::Compression::kLz4);
+  ASSERT_TRUE((*writer)->AddColumn(SeriesId{3}, "m,host=x", "v", c).ok());
+  ASSERT_TRUE((*writer)->Finish().ok());
+  std::string original = *ReadFileToString(env_, Path());
+  auto reader = ChunkReader::Open(env_, Path());
+  ASSERT_TRUE(reader.ok());
+  const FieldEntry* f = (*reader)->Find(SeriesId{3}, "v");
+  for (size_t b = 0; b < f->blocks.size(); ++b) {
+    const BlockRef& ref = f->blocks[b];
+    for (uint64_t off = ref.offset; off < ref.offset + ref.stored_size; off += 97) {
+      std::string damaged = original;
+      damaged[off] ^= 0x20;
+      ASSERT_TRUE(WriteFileAtomically(env_, Path(), damaged).ok());
+      auto r = ChunkReader::Open(env_, Path());
+      ASSERT_TRUE(r.ok()) << "the index is intact";
+      VersionColumn out;
+      out.type = FieldType::kFloat;
+      Status s = (*r)->ReadBlock((*r)->series()[0], *(*r)->Find(SeriesId{3}, "v"), b, &out);
+      ASSERT_TRUE(s.IsCorruption()) << "offset " << off;
+      EXPECT_NE(s.message().find(Path()), std::string::npos) << s.message();
+      EXPECT_NE(s.message().find("block " + std::to_string(b)), std::string::npos) << s.message();
+      EXPECT_TRUE(out.empty()) << "nothing of a bad block is returned";
+    }
+  }
+}
+
+TEST_F(ChunkTest, DamagedOrTruncatedIndexAndFooterAreCorruption) {
+  VersionColumn c;
+  c.type = FieldType::kFloat;
+  for (int i = 0; i < 100; ++i) c.Append(i, 1, FieldValue::Float(i));
+  auto writer = ChunkWriter::Create(env_, Path(), partition_, codec::Compression::kLz4);
+  ASSERT_TRUE((*writer)->AddColumn(SeriesId{1}, "m", "v", c).ok());
+  ASSERT_TRUE((*writer)->Finish().ok());
+  const std::string original = *ReadFileToString(env_, Path());
+  for (size_t len = 0; len < original.size(); len += 7) {
+    ASSERT_TRUE(WriteFileAtomically(env_, Path(), original.substr(0, len)).ok());
+    auto r = ChunkReader::Open(env_, Path());
+    EXPECT_TRUE(r.status().IsCorruption()) << "truncated to " << len;
+  }
+  // Flip a byte inside the index (just before the footer).
+  std::string damaged = original;
+  damaged[original.size() - kFooterSize - 3] ^= 1;
+  ASSERT_TRUE(WriteFileAtomically(env_, Path(), damaged).ok());
+  auto r = ChunkReader::Open(env_, Path());
+  ASSERT_TRUE(r.status().IsCorruption());
+  EXPECT_NE(r.status().message().find("index checksum"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace strata::engine::chunk
