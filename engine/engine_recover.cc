@@ -154,7 +154,10 @@ Status Engine::ReplayWal(int64_t checkpoint_ns, int64_t* last_system_time_ns) {
   wal_options.fsync = options_.fsync;
   wal_options.fsync_interval = options_.fsync_interval;
   wal_options.segment_bytes = options_.wal_segment_bytes;
-  wal_options.max_queued_bytes = options_.wal_max_queued_bytes;
+  // Queued WAL records are memory on their way into a memtable: keep them within the budget's
+  // reach too, so a small budget bounds the process, not just its memtables.
+  wal_options.max_queued_bytes =
+      std::min(options_.wal_max_queued_bytes, std::max<uint64_t>(options_.memtable_budget_bytes / 8, 1 << 20));
   STRATA_ASSIGN_OR_RETURN(wal_, wal::WalWriter::Open(wal_options, std::max(
                                                                        *last_system_time_ns,
                                                                        checkpoint_ns)));

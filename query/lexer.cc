@@ -4,6 +4,8 @@
 #include <charconv>
 #include <limits>
 
+#include "util/civil_time.h"
+
 namespace strata::query {
 namespace {
 
@@ -201,16 +203,6 @@ class Lexer {
   uint32_t line_ = 1;
   size_t line_start_ = 0;
 };
-
-// Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's algorithm).
-int64_t DaysFromCivil(int64_t y, unsigned m, unsigned d) {
-  y -= m <= 2;
-  const int64_t era = (y >= 0 ? y : y - 399) / 400;
-  const unsigned yoe = static_cast<unsigned>(y - era * 400);
-  const unsigned doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-  const unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-  return era * 146097 + static_cast<int64_t>(doe) - 719468;
-}
 
 bool ReadDigits(std::string_view s, size_t* pos, size_t n, int* out) {
   if (*pos + n > s.size()) return false;

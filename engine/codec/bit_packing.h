@@ -26,9 +26,7 @@ inline constexpr size_t kMiniblockValues = 64;
 inline int BitWidth(uint64_t v) { return std::bit_width(v); }
 
 // Bytes taken by n packed values of `width` bits.
-inline size_t PackedBytes(size_t n, int width) {
-  return (n * static_cast<size_t>(width) + 7) / 8;
-}
+inline size_t PackedBytes(size_t n, int width) { return (n * static_cast<size_t>(width) + 7) / 8; }
 
 // Appends the low `width` bits of each value (each must be < 2^width), LSB-first, padded to a
 // whole byte with zero bits: exactly PackedBytes(values.size(), width) bytes.

@@ -98,7 +98,7 @@ class BitReader {
  private:
   // Tops the buffer up to at least 57 bits, or to the end of the input.
   void Refill() {
-    if (end_ - p_ >= 8) {  // one load instead of a byte loop
+    if (end_ - p_ >= 8) {                  // one load instead of a byte loop
       const int take = (64 - avail_) / 8;  // whole bytes that fit, >= 1 since avail_ <= 56
       const uint64_t word = DecodeFixed64(reinterpret_cast<const char*>(p_));
       buf_ |= (take == 8 ? word : word & ((uint64_t{1} << (8 * take)) - 1)) << avail_;
@@ -113,10 +113,10 @@ class BitReader {
   }
 
   const uint8_t* begin_;
-  const uint8_t* p_;    // next byte to load into buf_
+  const uint8_t* p_;  // next byte to load into buf_
   const uint8_t* end_;
-  uint64_t buf_ = 0;    // loaded, unread bits, the next one in bit 0; bits >= avail_ are zero
-  int avail_ = 0;       // [0, 64]
+  uint64_t buf_ = 0;  // loaded, unread bits, the next one in bit 0; bits >= avail_ are zero
+  int avail_ = 0;     // [0, 64]
   bool overrun_ = false;
 };
 

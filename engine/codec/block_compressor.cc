@@ -41,8 +41,8 @@ Status DecompressLz4(std::string_view in, size_t raw_size, std::string* out) {
   }
   if (static_cast<size_t>(n) != raw_size) {
     out->clear();
-    return CompressionCorruption(c, "decompressed " + std::to_string(n) + " bytes, expected " +
-                                        std::to_string(raw_size));
+    return CompressionCorruption(
+        c, "decompressed " + std::to_string(n) + " bytes, expected " + std::to_string(raw_size));
   }
   return Status::OK();
 }
@@ -65,8 +65,8 @@ Status DecompressZstd(std::string_view in, size_t raw_size, std::string* out) {
   }
   if (n != raw_size) {
     out->clear();
-    return CompressionCorruption(c, "decompressed " + std::to_string(n) + " bytes, expected " +
-                                        std::to_string(raw_size));
+    return CompressionCorruption(
+        c, "decompressed " + std::to_string(n) + " bytes, expected " + std::to_string(raw_size));
   }
   return Status::OK();
 }
@@ -98,8 +98,8 @@ Status Compress(Compression c, std::string_view in, std::string* out, int zstd_l
       }
       const int bound = LZ4_compressBound(static_cast<int>(in.size()));
       out->resize(start + static_cast<size_t>(bound));
-      const int n = LZ4_compress_default(in.data(), out->data() + start,
-                                         static_cast<int>(in.size()), bound);
+      const int n =
+          LZ4_compress_default(in.data(), out->data() + start, static_cast<int>(in.size()), bound);
       if (n <= 0) {
         out->resize(start);
         return Status::Internal("lz4: compression failed");

@@ -23,7 +23,8 @@ void EncodeBitmap(std::span<const uint8_t> values, std::string* out) {
   const size_t start = out->size();
   out->resize(start + (values.size() + 7) / 8, '\0');
   for (size_t i = 0; i < values.size(); ++i) {
-    if (values[i] != 0) (*out)[start + i / 8] = static_cast<char>((*out)[start + i / 8] | (1 << (i % 8)));
+    if (values[i] != 0)
+      (*out)[start + i / 8] = static_cast<char>((*out)[start + i / 8] | (1 << (i % 8)));
   }
 }
 

@@ -183,6 +183,7 @@ void EncodeUints(std::span<const uint64_t> values, std::string* out) {
 }
 
 Status DecodeUints(std::string_view in, size_t count, std::vector<uint64_t>* out) {
+  out->clear();
   std::vector<int64_t> signed_values;
   STRATA_RETURN_IF_ERROR(DecodeInt64Column(in, count, "uint", &signed_values));
   out->assign(signed_values.begin(), signed_values.end());  // modular conversion: a bit cast

@@ -3,7 +3,7 @@
 // Column codecs for chunk-file blocks (DESIGN §4). Each block column is encoded by one codec
 // into bytes that begin with a one-byte CodecId, so a reader knows how to decode it and the
 // encoder may pick the best codec per block (e.g. decimal floats vs. XOR floats).
-// Format: docs/format/chunk.md (codec section), version 1. CodecId values are persisted:
+// Format: docs/format/codecs.md, version 1. CodecId values are persisted:
 // never renumber.
 //
 // Contracts common to every codec:

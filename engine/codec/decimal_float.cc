@@ -12,9 +12,9 @@ namespace {
 constexpr CodecId kId = CodecId::kDecimalFloat;
 
 // 10^e for e in [0, 18]; every entry is exactly representable as a double (10^e < 2^53 * 2^e).
-constexpr double kPow10[kMaxDecimalExponent + 1] = {
-    1e0, 1e1, 1e2,  1e3,  1e4,  1e5,  1e6,  1e7,  1e8, 1e9,
-    1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18};
+constexpr double kPow10[kMaxDecimalExponent + 1] = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,
+                                                    1e7,  1e8,  1e9,  1e10, 1e11, 1e12, 1e13,
+                                                    1e14, 1e15, 1e16, 1e17, 1e18};
 
 // The one decode operation. The encoder verifies exactly this expression.
 inline double Unscale(int64_t r, int e) { return static_cast<double>(r) / kPow10[e]; }

@@ -23,8 +23,8 @@ inline constexpr int kMaxDecimalExponent = 18;
 inline constexpr int64_t kMaxDecimalMagnitude = int64_t{1} << 53;
 
 // The smallest e in [0, kMaxDecimalExponent] such that every value v is finite and
-// r = round-to-nearest(v * 10^e) has |r| < 2^53 and (double)r / 10^e has v's exact bit pattern; fills
-// *scaled with the r's. nullopt if there is none (NaN, infinities, -0.0, long fractions).
+// r = round-to-nearest(v * 10^e) has |r| < 2^53 and (double)r / 10^e has v's exact bit pattern;
+// fills *scaled with the r's. nullopt if there is none (NaN, infinities, -0.0, long fractions).
 std::optional<int> FindDecimalExponent(std::span<const double> values,
                                        std::vector<int64_t>* scaled);
 

@@ -15,8 +15,8 @@ constexpr CodecId kId = CodecId::kRunLengthDelta;
 void EncodeRunLengthDelta(std::span<const int64_t> values, std::string* out) {
   out->push_back(static_cast<char>(kId));
   if (values.empty()) return;
-  std::vector<int64_t> jumps;        // run value minus the previous run's value, runs 1..R-1
-  std::vector<int64_t> extra_runs;   // run length minus one, runs 0..R-1
+  std::vector<int64_t> jumps;       // run value minus the previous run's value, runs 1..R-1
+  std::vector<int64_t> extra_runs;  // run length minus one, runs 0..R-1
   int64_t length = 1;
   for (size_t i = 1; i < values.size(); ++i) {
     if (values[i] == values[i - 1]) {

@@ -15,10 +15,10 @@ constexpr CodecId kId = CodecId::kXorFloat;
 
 // Two-bit case flags (persisted).
 enum Flag : uint64_t {
-  kSame = 0,          // xor == 0
-  kTrailing = 1,      // 3-bit lead code, 6-bit significant length, significant bits
-  kSameLeading = 2,   // 64 - lead bits, lead as in the previous kNewLeading / kTrailing
-  kNewLeading = 3,    // 3-bit lead code, then 64 - lead bits
+  kSame = 0,         // xor == 0
+  kTrailing = 1,     // 3-bit lead code, 6-bit significant length, significant bits
+  kSameLeading = 2,  // 64 - lead bits, lead as in the previous kNewLeading / kTrailing
+  kNewLeading = 3,   // 3-bit lead code, then 64 - lead bits
 };
 
 // A kTrailing entry is used when xor has more trailing zeros than this.
@@ -66,9 +66,9 @@ void XorEncodeTail(std::span<const double> values, Sink* w) {
     if (trail > kTrailingThreshold) {
       const int significant = 64 - lead - trail;  // in [1, 57]
       // Flag, lead code and length in one 11-bit write (LSB-first, so the same bits).
-      w->Write(kTrailing | static_cast<uint64_t>(code) << 2 |
-                   static_cast<uint64_t>(significant) << 5,
-               11);
+      w->Write(
+          kTrailing | static_cast<uint64_t>(code) << 2 | static_cast<uint64_t>(significant) << 5,
+          11);
       w->Write(x >> trail, significant);
       prev_lead = lead;
     } else if (lead == prev_lead) {

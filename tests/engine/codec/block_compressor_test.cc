@@ -22,8 +22,8 @@ std::string SampleBlock() {
 TEST(CodecBlockCompressorTest, RoundTripsAndAppends) {
   for (const Compression c : kAll) {
     SCOPED_TRACE(CompressionName(c));
-    for (const std::string& raw : {std::string(), std::string("x"), SampleBlock(),
-                                   std::string(100000, '\0')}) {
+    for (const std::string& raw :
+         {std::string(), std::string("x"), SampleBlock(), std::string(100000, '\0')}) {
       std::string compressed = "head";
       ASSERT_TRUE(Compress(c, raw, &compressed).ok());
       ASSERT_EQ(compressed.substr(0, 4), "head");

@@ -32,8 +32,7 @@ std::string Encoded(Fn fn) {
 
 TEST(CodecGoldenTest, DeltaOfDelta) {
   const std::vector<int64_t> v = {1000, 1010, 1020, 1031, 1041};
-  EXPECT_EQ(Encoded([&](std::string* o) { EncodeTimestamps(v, o); }),
-            "01 d0 0f 14 01 01 02 09");
+  EXPECT_EQ(Encoded([&](std::string* o) { EncodeTimestamps(v, o); }), "01 d0 0f 14 01 01 02 09");
 }
 
 TEST(CodecGoldenTest, RunLengthDelta) {

@@ -29,8 +29,7 @@ testing::CpuColumns LoadCpu() {
 }
 
 template <typename T, typename EncodeFn>
-std::vector<std::string> EncodeBlocks(const std::vector<std::vector<T>>& columns,
-                                      EncodeFn encode) {
+std::vector<std::string> EncodeBlocks(const std::vector<std::vector<T>>& columns, EncodeFn encode) {
   std::vector<std::string> blocks;
   for (const auto& column : columns) {
     for (size_t start = 0; start < column.size(); start += kMaxBlockPoints) {
@@ -71,10 +70,9 @@ TEST(CodecRealDataTest, TsbsUsageUserUsesTheDecimalCodecBelowTwoBytesPerValue) {
   EXPECT_LT(per_value, 2.0);
 
   size_t ts_bytes = 0;
-  for (const std::string& b : EncodeBlocks(cpu.timestamps, [](std::span<const int64_t> v,
-                                                              std::string* out) {
-         EncodeTimestamps(v, out);
-       })) {
+  for (const std::string& b : EncodeBlocks(
+           cpu.timestamps,
+           [](std::span<const int64_t> v, std::string*out) { EncodeTimestamps(v, out); })) {
     ts_bytes += b.size();
   }
   std::printf("timestamps: %.4f bytes/value\n",

@@ -112,11 +112,11 @@ NamedInputs<double> FloatShapes() {
   shapes.push_back({"extremes",
                     {L::max(), L::lowest(), L::min(), -L::min(), L::denorm_min(), L::epsilon(),
                      1e300, -1e-300, 0.0, L::max()}});
-  shapes.push_back({"specials",
-                    {QuietNaN(0), QuietNaN(1), QuietNaN(0xdeadbeef), -QuietNaN(0x12345),
-                     SignalingNaN(1), SignalingNaN(0x7ffffffffffff), L::infinity(),
-                     -L::infinity(), -0.0, 0.0, -0.0, L::denorm_min(), -L::denorm_min(),
-                     L::min() / 3, 1.5, QuietNaN(0)}});
+  shapes.push_back(
+      {"specials",
+       {QuietNaN(0), QuietNaN(1), QuietNaN(0xdeadbeef), -QuietNaN(0x12345), SignalingNaN(1),
+        SignalingNaN(0x7ffffffffffff), L::infinity(), -L::infinity(), -0.0, 0.0, -0.0,
+        L::denorm_min(), -L::denorm_min(), L::min() / 3, 1.5, QuietNaN(0)}});
   shapes.push_back({"negative_zeros", std::vector<double>(100, -0.0)});
   std::vector<double> full(4096);
   for (size_t i = 0; i < full.size(); ++i) full[i] = static_cast<double>(i % 97) / 8.0 - 3.0;
