@@ -186,8 +186,8 @@ void LoadTsbs(Data* d) {
         system[h] = std::clamp(system[h] + step(rng), 0.0, 100.0);
         const std::string key = "cpu,hostname=host_" + std::to_string(h);
         AddCpuPoint(&cpu, &index, key, 1767225600000000000 + k * 10'000'000'000LL,
-                    std::round(user[h] * 100) / 100, std::round(system[h] * 100) / 100,
-                    line_no++, &rng);
+                    std::round(user[h] * 100) / 100, std::round(system[h] * 100) / 100, line_no++,
+                    &rng);
       }
     }
   }
@@ -341,8 +341,7 @@ void RunDecode(benchmark::State& state, const Blocks<T>* data, EncodeFn<T> encod
   std::vector<T> out;
   for (size_t i = 0; i < encoded.size(); ++i) {
     bytes += encoded[i].size();
-    if (!decode(encoded[i], data->blocks[i].size(), &out).ok() ||
-        !SameBits(out, data->blocks[i])) {
+    if (!decode(encoded[i], data->blocks[i].size(), &out).ok() || !SameBits(out, data->blocks[i])) {
       return state.SkipWithError("decode does not reproduce the input");
     }
   }
@@ -358,8 +357,8 @@ void RunDecode(benchmark::State& state, const Blocks<T>* data, EncodeFn<T> encod
 
 // Compresses each block's encoded column, as a chunk writer would.
 template <typename T>
-void RunCompress(benchmark::State& state, const Blocks<T>* data, EncodeFn<T> encode,
-                 Compression c, bool decompress) {
+void RunCompress(benchmark::State& state, const Blocks<T>* data, EncodeFn<T> encode, Compression c,
+                 bool decompress) {
   if (data->blocks.empty()) return state.SkipWithError(data->problem.c_str());
   const std::vector<std::string> encoded = EncodeAll(*data, encode);
   std::vector<std::string> compressed(encoded.size());
@@ -394,7 +393,8 @@ void RegisterCodec(const std::string& codec, const std::string& data_name, const
 
 template <typename T>
 void RegisterCompression(const std::string& data_name, const Blocks<T>* data, EncodeFn<T> encode) {
-  for (const auto& [name, c] : {std::pair{"Lz4", Compression::kLz4}, {"Zstd", Compression::kZstd}}) {
+  for (const auto& [name, c] :
+       {std::pair{"Lz4", Compression::kLz4}, {"Zstd", Compression::kZstd}}) {
     const std::string n = name;
     const Compression comp = c;
     benchmark::RegisterBenchmark(

@@ -36,19 +36,13 @@ void PackBits(std::span<const uint64_t> values, int width, std::string* out);
 // the caller). Returns false if a padding bit is set.
 bool UnpackBits(std::string_view in, int width, std::span<uint64_t> out);
 
-// The greatest common divisor of the values' magnitudes (zeros ignored); 1 if all are zero.
-// Packing values / divisor saves the divisor's bits per value, e.g. for nanosecond timestamps
-// that are whole seconds.
-uint64_t CommonDivisor(std::span<const int64_t> values);
+// Divides the values in place by the greatest common divisor of their magnitudes (zeros
+// ignored) and returns it; 1 if all are zero. Exact: no rounding, no overflow. Packing the
+// quotients saves the divisor's bits per value, e.g. for nanosecond timestamps that are whole
+// seconds.
+uint64_t DivideByCommonDivisor(std::span<int64_t> values);
 
-// v / divisor for a divisor of v's magnitude (from CommonDivisor); exact, no overflow.
-inline int64_t DivideExact(int64_t v, uint64_t divisor) {
-  const uint64_t magnitude = v < 0 ? 0 - static_cast<uint64_t>(v) : static_cast<uint64_t>(v);
-  const uint64_t q = magnitude / divisor;
-  return static_cast<int64_t>(v < 0 ? 0 - q : q);
-}
-
-// q * divisor with wrapping arithmetic: inverts DivideExact, and is defined for any input.
+// q * divisor with wrapping arithmetic: inverts DivideByCommonDivisor; defined for any input.
 inline int64_t WrapMul(int64_t q, uint64_t divisor) {
   return static_cast<int64_t>(static_cast<uint64_t>(q) * divisor);
 }

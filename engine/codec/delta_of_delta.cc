@@ -27,11 +27,7 @@ void EncodeDeltaOfDelta(std::span<const int64_t> values, std::string* out) {
     dods.push_back(WrapSub(delta, prev_delta));
     prev_delta = delta;
   }
-  const uint64_t divisor = CommonDivisor(dods);
-  if (divisor != 1) {
-    for (int64_t& d : dods) d = DivideExact(d, divisor);
-  }
-  PutVarint64(out, divisor);
+  PutVarint64(out, DivideByCommonDivisor(dods));
   PackMiniblocks(dods, out);
 }
 

@@ -18,23 +18,14 @@ std::vector<int64_t> Deltas(std::span<const int64_t> values) {
 
 size_t VarintBytes(uint64_t v) { return static_cast<size_t>(std::max(1, (BitWidth(v) + 6) / 7)); }
 
-// Divides every value by their common divisor, in place; returns the divisor.
-uint64_t ScaleDown(std::vector<int64_t>* values) {
-  const uint64_t divisor = CommonDivisor(*values);
-  if (divisor != 1) {
-    for (int64_t& v : *values) v = DivideExact(v, divisor);
-  }
-  return divisor;
-}
-
 }  // namespace
 
 void EncodeIntSequence(std::span<const int64_t> values, std::string* out) {
   if (values.empty()) return;
   std::vector<int64_t> deltas = Deltas(values);
-  const uint64_t delta_divisor = ScaleDown(&deltas);
+  const uint64_t delta_divisor = DivideByCommonDivisor(deltas);
   std::vector<int64_t> scaled(values.begin(), values.end());
-  const uint64_t value_divisor = ScaleDown(&scaled);
+  const uint64_t value_divisor = DivideByCommonDivisor(scaled);
   const size_t delta_bytes = VarintBytes(delta_divisor) + VarintBytes(ZigZagEncode(values[0])) +
                              PackedMiniblocksSize(deltas);
   const size_t value_bytes = VarintBytes(value_divisor) + PackedMiniblocksSize(scaled);

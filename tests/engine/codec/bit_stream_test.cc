@@ -96,5 +96,28 @@ TEST(CodecBitPackingTest, MiniblocksRoundTripAnyInt64s) {
   EXPECT_EQ(out, values);
 }
 
+TEST(CodecBitPackingTest, CommonDivisorDividesExactly) {
+  std::mt19937_64 rng(9);
+  for (const uint64_t g : {uint64_t{1}, uint64_t{3}, uint64_t{1000000000}, uint64_t{60000000000},
+                           uint64_t{1} << 40, uint64_t{999999937}}) {
+    std::vector<int64_t> values(500);
+    for (size_t i = 0; i < values.size(); ++i) {
+      const int64_t q = static_cast<int64_t>(rng() % 2000001) - 1000000;
+      values[i] = i % 7 == 0 ? 0 : q * static_cast<int64_t>(g);
+    }
+    std::vector<int64_t> scaled = values;
+    const uint64_t divisor = DivideByCommonDivisor(scaled);
+    EXPECT_EQ(divisor % g, 0u);
+    for (size_t i = 0; i < values.size(); ++i) ASSERT_EQ(WrapMul(scaled[i], divisor), values[i]);
+  }
+  std::vector<int64_t> extremes = {INT64_MIN, 0, INT64_MIN};
+  EXPECT_EQ(DivideByCommonDivisor(extremes), uint64_t{1} << 63);
+  EXPECT_EQ(extremes, (std::vector<int64_t>{-1, 0, -1}));
+  std::vector<int64_t> zeros(10, 0);
+  EXPECT_EQ(DivideByCommonDivisor(zeros), 1u);
+  std::vector<int64_t> mixed = {INT64_MAX, INT64_MIN, 6};
+  EXPECT_EQ(DivideByCommonDivisor(mixed), 1u);
+}
+
 }  // namespace
 }  // namespace strata::engine::codec
