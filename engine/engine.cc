@@ -48,7 +48,10 @@ EngineStats Engine::Stats() const {
   stats.partitions = files_->partitions.size();
   for (const auto& [key, files] : files_->partitions) {
     stats.chunk_files += files.size();
-    for (const ChunkFile& f : files) stats.chunk_bytes += f.meta.size_bytes;
+    for (const ChunkFile& f : files) {
+      stats.chunk_bytes += f.meta.size_bytes;
+      stats.chunk_versions += f.meta.points;
+    }
   }
   return stats;
 }

@@ -70,6 +70,7 @@ struct EngineStats {
   uint64_t partitions = 0;
   uint64_t chunk_files = 0;
   uint64_t chunk_bytes = 0;
+  uint64_t chunk_versions = 0;  // versions (rows) stored in chunk files
   int64_t checkpoint_ns = 0;
 };
 
@@ -114,10 +115,17 @@ class Engine {
   // Freezes the active memtable and returns once its chunk files are in the catalog.
   Status Flush();
 
-  // Resolved points of one field of one series with valid time in [min_ns, max_ns), as known
-  // at as_of, from chunk files and memtables. Corruption names the file and block.
+  // Resolved points of one field of one series with valid time in [min_ns, max_ns) (max_ns ==
+  // kNoEndNs: unbounded), as known at as_of, from chunk files and memtables. Corruption names
+  // the file and block.
   Status ScanField(SeriesId series, std::string_view field, int64_t min_ns, int64_t max_ns,
                    SystemTime as_of, const PointVisitor& visit) const;
+
+  // Every version (DESIGN §7 VERSIONS) of one field of one series with valid time in
+  // [min_ns, max_ns) and system time <= as_of, in (valid time, system time) order.
+  Status ScanFieldVersions(SeriesId series, std::string_view field, int64_t min_ns,
+                           int64_t max_ns, SystemTime as_of,
+                           const std::function<void(const VersionView&)>& visit) const;
 
   const SeriesIndex& series_index() const { return series_; }
   const Schema& schema() const { return schema_; }
@@ -154,6 +162,11 @@ class Engine {
   std::string ChunkPath(const PartitionKey& partition, uint64_t file_id) const;
   // engine_scan.cc
   Snapshot GetSnapshot() const;
+  // Collects every version row of (series, field) in [min_ns, max_ns) known at as_of_ns from
+  // the snapshot's files and memtables into *out (sorted runs, one per source).
+  Status CollectVersions(const Snapshot& snapshot, const SeriesInfo& info,
+                         std::string_view field, int64_t min_ns, int64_t max_ns,
+                         int64_t as_of_ns, VersionColumn* out) const;
 
   // Immutable after Open.
   const EngineOptions options_;

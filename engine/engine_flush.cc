@@ -114,7 +114,14 @@ Status Engine::FlushMemTable(const MemTable& frozen, int64_t checkpoint_ns, bool
   };
   std::map<PartitionKey, Output> outputs;
   Status status;
-  VersionColumn sorted, piece;
+  VersionColumn sorted, piece, flushed;
+  // Rows already in chunk files decide which memtable rows are new versions: an identical
+  // rewrite (a retried batch) must cost nothing on disk. Only this flush changes the file set.
+  Snapshot on_disk;
+  {
+    MutexLock lock(&mu_);
+    on_disk.files = files_;
+  }
   frozen.ForEachColumn([&](SeriesId id, const std::string& field, const VersionColumn& column) {
     if (!status.ok()) return;
     const SeriesInfo* info = series_.Get(id);
@@ -133,6 +140,14 @@ Status Engine::FlushMemTable(const MemTable& frozen, int64_t checkpoint_ns, bool
       while (end < sorted.size() && DayOf(sorted.valid_ns[end]) == day) {
         piece.AppendRow(sorted, end++);
       }
+      const int64_t last_valid = sorted.valid_ns[end - 1];
+      begin = end;
+      status = CollectVersions(on_disk, *info, field, piece.valid_ns.front(),
+                               last_valid == kNoEndNs ? kNoEndNs : last_valid + 1, kNoEndNs,
+                               &flushed);
+      if (!status.ok()) return;
+      DropRedundantVersions(flushed, &piece);
+      if (piece.empty()) continue;
       PartitionKey key{std::string(RegionOf(*info)), day};
       auto it = outputs.find(key);
       if (it == outputs.end()) {
@@ -150,7 +165,6 @@ Status Engine::FlushMemTable(const MemTable& frozen, int64_t checkpoint_ns, bool
         it = outputs.emplace(key, std::move(out)).first;
       }
       status = it->second.writer->AddColumn(id, info->key, field, piece);
-      begin = end;
     }
   });
 

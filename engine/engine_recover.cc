@@ -117,7 +117,7 @@ Status Engine::ReplayWal(int64_t checkpoint_ns, int64_t* last_system_time_ns) {
               auto info = series_.GetOrCreate(line.series_key);
               measurement = info.ok() ? std::string_view((*info)->measurement) : "";
             },
-            [&](std::string_view key, const FieldValue& value) {
+            [&](std::string_view key, const FieldValue& value, bool) {
               if (measurement.empty()) return;
               Status s = schema_.CheckAndRegister(measurement, key, value.type);
               if (!s.ok() && typed.ok()) typed = s;

@@ -22,7 +22,7 @@ Status MemTable::Apply(int64_t system_time_ns, std::string_view payload, SeriesI
         }
         line_series.push_back((*info)->id);
       },
-      [](std::string_view, const FieldValue&) {}));
+      [](std::string_view, const FieldValue&, bool) {}));
   STRATA_RETURN_IF_ERROR(first_error);
 
   std::unique_lock lock(mu_);
@@ -38,7 +38,7 @@ Status MemTable::Apply(int64_t system_time_ns, std::string_view payload, SeriesI
         current = &series_[line_series[line_no++].value];
         valid = line.valid_time_ns;
       },
-      [&](std::string_view key, const FieldValue& value) {
+      [&](std::string_view key, const FieldValue& value, bool tombstone) {
         auto it = current->find(key);
         if (it == current->end()) {
           it = current->emplace(std::string(key), Column{}).first;
@@ -52,7 +52,7 @@ Status MemTable::Apply(int64_t system_time_ns, std::string_view payload, SeriesI
         if (!column.data.empty() && valid <= column.data.valid_ns.back()) {
           column.strictly_increasing = false;
         }
-        column.data.Append(valid, system_time_ns, value);
+        column.data.Append(valid, system_time_ns, value, tombstone);
         bytes_delta += static_cast<int64_t>(column.data.MemoryBytes()) -
                        static_cast<int64_t>(before);
         ++points;
@@ -80,10 +80,12 @@ void MemTable::CollectVersions(SeriesId series, std::string_view field, int64_t 
   size_t lo = 0, hi = valid.size();
   if (column.strictly_increasing) {
     lo = std::lower_bound(valid.begin(), valid.end(), min_ns) - valid.begin();
-    hi = std::lower_bound(valid.begin(), valid.end(), max_ns) - valid.begin();
+    if (max_ns != kNoEndNs) {
+      hi = std::lower_bound(valid.begin(), valid.end(), max_ns) - valid.begin();
+    }
   }
   for (size_t i = lo; i < hi; ++i) {
-    if (valid[i] >= min_ns && valid[i] < max_ns) out->AppendRow(column.data, i);
+    if (valid[i] >= min_ns && BeforeRangeEnd(valid[i], max_ns)) out->AppendRow(column.data, i);
   }
 }
 

@@ -9,6 +9,13 @@
 
 namespace strata::engine {
 
+// Valid-time ranges are [min, end): end is exclusive, except that int64 max means "no upper
+// bound", so a point stamped with the greatest timestamp is still reachable.
+inline constexpr int64_t kNoEndNs = INT64_MAX;
+inline bool BeforeRangeEnd(int64_t valid_ns, int64_t end_ns) {
+  return valid_ns < end_ns || end_ns == kNoEndNs;
+}
+
 // The point's own timestamp: nanoseconds since the Unix epoch.
 struct ValidTime {
   int64_t ns = 0;

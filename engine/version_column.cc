@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <bit>
+#include <limits>
 #include <numeric>
 
 namespace strata::engine {
@@ -85,25 +86,71 @@ size_t VersionColumn::MemoryBytes() const {
   return bytes;
 }
 
+bool SameVersionContent(const VersionColumn& a, size_t i, const VersionColumn& b, size_t j) {
+  if (a.tombstone[i] != b.tombstone[j]) return false;
+  if (a.tombstone[i]) return true;
+  if (a.bits[i] != b.bits[j]) return false;
+  return a.type != FieldType::kString || a.strings[i] == b.strings[j];
+}
+
 namespace {
 
-// Rows in (valid, system) order, keeping the given order among equal keys; with filter, only
-// rows in [min_ns, max_ns) known at as_of_ns.
-std::vector<uint32_t> SortedOrder(const VersionColumn& c, bool filter, int64_t min_ns,
-                                  int64_t max_ns, int64_t as_of_ns) {
-  std::vector<uint32_t> order;
-  order.reserve(c.size());
-  for (size_t i = 0; i < c.size(); ++i) {
-    if (!filter ||
-        (c.valid_ns[i] >= min_ns && c.valid_ns[i] < max_ns && c.system_ns[i] <= as_of_ns)) {
-      order.push_back(static_cast<uint32_t>(i));
+bool KeyLess(const VersionColumn& c, size_t a, size_t b) {
+  if (c.valid_ns[a] != c.valid_ns[b]) return c.valid_ns[a] < c.valid_ns[b];
+  return c.system_ns[a] < c.system_ns[b];
+}
+
+// Calls emit(row) for every row with valid time in [min_ns, max_ns) and system time <= as_of_ns,
+// in (valid, system, given) order. Scans gather rows as a few sorted runs (one per chunk file or
+// memtable), typically one long run plus small ones (corrections); so the longest run is walked
+// in place and only the other rows are sorted, then the two are merged. With a single run this
+// is one pass without allocation.
+template <typename Emit>
+void ForEachRowInOrder(const VersionColumn& c, int64_t min_ns, int64_t max_ns, int64_t as_of_ns,
+                       Emit&& emit) {
+  const size_t n = c.size();
+  size_t base_begin = 0, base_end = 0;
+  bool single_run = true;
+  for (size_t begin = 0; begin < n;) {
+    size_t end = begin + 1;
+    while (end < n && !KeyLess(c, end, end - 1)) ++end;
+    if (begin != 0 || end != n) single_run = false;
+    if (end - begin > base_end - base_begin) {
+      base_begin = begin;
+      base_end = end;
     }
+    begin = end;
   }
-  std::stable_sort(order.begin(), order.end(), [&](uint32_t a, uint32_t b) {
-    if (c.valid_ns[a] != c.valid_ns[b]) return c.valid_ns[a] < c.valid_ns[b];
-    return c.system_ns[a] < c.system_ns[b];
-  });
-  return order;
+  auto below_max = [max_ns](int64_t v) { return BeforeRangeEnd(v, max_ns); };
+  auto in_range = [&](size_t i) {
+    return c.valid_ns[i] >= min_ns && below_max(c.valid_ns[i]) && c.system_ns[i] <= as_of_ns;
+  };
+  const auto base_first = std::lower_bound(c.valid_ns.begin() + base_begin,
+                                           c.valid_ns.begin() + base_end, min_ns);
+  size_t b = static_cast<size_t>(base_first - c.valid_ns.begin());
+  if (single_run) {
+    for (; b < base_end && below_max(c.valid_ns[b]); ++b) {
+      if (c.system_ns[b] <= as_of_ns) emit(b);
+    }
+    return;
+  }
+  std::vector<uint32_t> rest;
+  for (size_t i = 0; i < n; ++i) {
+    if ((i < base_begin || i >= base_end) && in_range(i)) rest.push_back(static_cast<uint32_t>(i));
+  }
+  std::stable_sort(rest.begin(), rest.end(),
+                   [&](uint32_t x, uint32_t y) { return KeyLess(c, x, y); });
+  size_t r = 0;
+  while (true) {
+    while (b < base_end && below_max(c.valid_ns[b]) && c.system_ns[b] > as_of_ns) ++b;
+    const bool base_left = b < base_end && below_max(c.valid_ns[b]);
+    if (!base_left && r == rest.size()) break;
+    // Ties on (valid, system) go to the row given first, as a stable sort of all rows would.
+    const bool take_base =
+        base_left && (r == rest.size() || KeyLess(c, b, rest[r]) ||
+                      (!KeyLess(c, rest[r], b) && b < rest[r]));
+    emit(take_base ? b++ : rest[r++]);
+  }
 }
 
 }  // namespace
@@ -111,21 +158,138 @@ std::vector<uint32_t> SortedOrder(const VersionColumn& c, bool filter, int64_t m
 void ResolveVersions(const VersionColumn& column, int64_t min_ns, int64_t max_ns,
                      int64_t as_of_ns,
                      const std::function<void(int64_t valid_ns, const FieldValue& value)>& visit) {
-  std::vector<uint32_t> order = SortedOrder(column, true, min_ns, max_ns, as_of_ns);
-  for (size_t k = 0; k < order.size(); ++k) {
-    uint32_t i = order[k];
-    if (k + 1 < order.size() && column.valid_ns[order[k + 1]] == column.valid_ns[i]) continue;
-    if (column.tombstone[i]) continue;
-    visit(column.valid_ns[i], column.ValueAt(i));
+  // The last row of each valid time (greatest system time, later given) is the visible one.
+  constexpr size_t kNone = static_cast<size_t>(-1);
+  size_t pending = kNone;
+  auto finish = [&] {
+    if (pending != kNone && !column.tombstone[pending]) {
+      visit(column.valid_ns[pending], column.ValueAt(pending));
+    }
+  };
+  ForEachRowInOrder(column, min_ns, max_ns, as_of_ns, [&](size_t i) {
+    if (pending != kNone && column.valid_ns[pending] != column.valid_ns[i]) finish();
+    pending = i;
+  });
+  finish();
+}
+
+namespace {
+
+// Versions of one point, oldest first, as ForEachVersion defines them. `previous` is the content
+// the point had before these rows (kNone: no version, which a tombstone does not change).
+class VersionGroup {
+ public:
+  static constexpr size_t kNone = static_cast<size_t>(-1);
+
+  explicit VersionGroup(const VersionColumn& column) : column_(column) {}
+
+  // Rows must come in (system, given) order for one valid time.
+  void Add(size_t row) {
+    if (!rows_.empty() && column_.system_ns[rows_.back()] == column_.system_ns[row]) {
+      rows_.back() = row;  // same batch: the later line wins
+    } else {
+      rows_.push_back(row);
+    }
   }
+
+  // Calls keep(row) for each row that is a version, given the content before them.
+  template <typename Keep>
+  void Finish(const VersionColumn* previous_column, size_t previous_row, Keep&& keep) {
+    const VersionColumn* prev_column = previous_column;
+    size_t prev = previous_row;
+    for (size_t row : rows_) {
+      const bool redundant =
+          prev == kNone ? column_.tombstone[row] != 0
+                        : SameVersionContent(*prev_column, prev, column_, row);
+      if (redundant) continue;
+      keep(row);
+      prev_column = &column_;
+      prev = row;
+    }
+    rows_.clear();
+  }
+
+  bool empty() const { return rows_.empty(); }
+  size_t front() const { return rows_.front(); }
+
+ private:
+  const VersionColumn& column_;
+  std::vector<size_t> rows_;
+};
+
+}  // namespace
+
+void ForEachVersion(const VersionColumn& column, int64_t min_ns, int64_t max_ns,
+                    int64_t as_of_ns, const std::function<void(const VersionView&)>& visit) {
+  VersionGroup group(column);
+  std::vector<size_t> kept;
+  auto finish = [&] {
+    if (group.empty()) return;
+    group.Finish(nullptr, VersionGroup::kNone, [&](size_t row) { kept.push_back(row); });
+    for (size_t k = 0; k < kept.size(); ++k) {
+      const size_t row = kept[k];
+      VersionView view;
+      view.valid_ns = column.valid_ns[row];
+      view.tombstone = column.tombstone[row] != 0;
+      if (!view.tombstone) view.value = column.ValueAt(row);
+      view.system_from_ns = column.system_ns[row];
+      view.system_to_ns = k + 1 < kept.size() ? column.system_ns[kept[k + 1]] : kOpenSystemTo;
+      visit(view);
+    }
+    kept.clear();
+  };
+  ForEachRowInOrder(column, min_ns, max_ns, as_of_ns, [&](size_t i) {
+    if (!group.empty() && column.valid_ns[group.front()] != column.valid_ns[i]) finish();
+    group.Add(i);
+  });
+  finish();
+}
+
+void DropRedundantVersions(const VersionColumn& base, VersionColumn* fresh) {
+  constexpr int64_t kMin = std::numeric_limits<int64_t>::min();
+  constexpr int64_t kMax = std::numeric_limits<int64_t>::max();
+  // The current content of each valid time in base: its last row in (system, given) order.
+  std::vector<size_t> base_last;
+  ForEachRowInOrder(base, kMin, kMax, kMax, [&](size_t i) {
+    if (!base_last.empty() && base.valid_ns[base_last.back()] == base.valid_ns[i]) {
+      base_last.back() = i;
+    } else {
+      base_last.push_back(i);
+    }
+  });
+
+  const VersionColumn& in = *fresh;
+  VersionColumn out;
+  out.type = in.type;
+  out.Reserve(in.size());
+  VersionGroup group(in);
+  size_t next_base = 0;
+  auto finish = [&] {
+    if (group.empty()) return;
+    const int64_t valid = in.valid_ns[group.front()];
+    while (next_base < base_last.size() && base.valid_ns[base_last[next_base]] < valid) {
+      ++next_base;
+    }
+    const bool in_base =
+        next_base < base_last.size() && base.valid_ns[base_last[next_base]] == valid;
+    group.Finish(&base, in_base ? base_last[next_base] : VersionGroup::kNone,
+                 [&](size_t row) { out.AppendRow(in, row); });
+  };
+  ForEachRowInOrder(in, kMin, kMax, kMax, [&](size_t i) {
+    if (!group.empty() && in.valid_ns[group.front()] != in.valid_ns[i]) finish();
+    group.Add(i);
+  });
+  finish();
+  *fresh = std::move(out);
 }
 
 void SortVersions(VersionColumn* column) {
-  std::vector<uint32_t> order = SortedOrder(*column, false, 0, 0, 0);
+  constexpr int64_t kMin = std::numeric_limits<int64_t>::min();
+  constexpr int64_t kMax = std::numeric_limits<int64_t>::max();
   VersionColumn sorted;
   sorted.type = column->type;
-  sorted.Reserve(order.size());
-  for (uint32_t i : order) sorted.AppendRow(*column, i);
+  sorted.Reserve(column->size());
+  ForEachRowInOrder(*column, kMin, kMax, kMax, [&](size_t i) { sorted.AppendRow(*column, i); });
   *column = std::move(sorted);
 }
 

@@ -42,6 +42,35 @@ void ResolveVersions(const VersionColumn& column, int64_t min_ns, int64_t max_ns
                      int64_t as_of_ns,
                      const std::function<void(int64_t valid_ns, const FieldValue& value)>& visit);
 
+// One version of a point as VERSIONS lists it (DESIGN §7). system_to_ns is the system time of
+// the next version of the same point, or kOpenSystemTo while it is still current (as of the
+// scan's as_of).
+inline constexpr int64_t kOpenSystemTo = -1;
+struct VersionView {
+  int64_t valid_ns = 0;
+  FieldValue value;  // borrows the column; meaningless for tombstones
+  bool tombstone = false;
+  int64_t system_from_ns = 0;
+  int64_t system_to_ns = kOpenSystemTo;
+};
+
+// Visits every version with valid time in [min_ns, max_ns) and system time <= as_of_ns, in
+// (valid time, system time) order, as DESIGN §1 defines versions: of rows with the same valid and
+// system time (one batch) only the last given counts; a row equal to the version it follows
+// (bit-identical value, or a tombstone after a tombstone or after nothing) is no version.
+void ForEachVersion(const VersionColumn& column, int64_t min_ns, int64_t max_ns,
+                    int64_t as_of_ns, const std::function<void(const VersionView&)>& visit);
+
+// Removes from `fresh` every row that is no version given the older history `base` (see
+// ForEachVersion): same-batch duplicates, identical rewrites and tombstones of absent points.
+// Every row of base must be older (smaller system time) than every row of fresh. Leaves fresh
+// sorted by (valid time, system time). Used by flush so retries cost no space on disk.
+void DropRedundantVersions(const VersionColumn& base, VersionColumn* fresh);
+
+// True when rows i and j (possibly of different columns of the same type) hold the same
+// version content: both tombstones, or both live with bit-identical values.
+bool SameVersionContent(const VersionColumn& a, size_t i, const VersionColumn& b, size_t j);
+
 // Sorts rows by (valid time, system time), keeping the given order among equal keys.
 void SortVersions(VersionColumn* column);
 

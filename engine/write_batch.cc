@@ -6,6 +6,9 @@
 
 namespace strata::engine {
 
+// Set in a field's type byte: the field is a tombstone of that type and carries no value.
+static constexpr uint8_t kTombstoneTypeBit = 0x80;
+
 WriteBatch::WriteBatch() { rep_.push_back(static_cast<char>(kWriteBatchVersion)); }
 
 void WriteBatch::Add(const ParsedLine& line, int64_t valid_time_ns) {
@@ -37,6 +40,17 @@ void WriteBatch::Add(const ParsedLine& line, int64_t valid_time_ns) {
   points_ += line.fields.size();
 }
 
+void WriteBatch::AddTombstone(std::string_view series_key, int64_t valid_time_ns,
+                              std::string_view field, FieldType type) {
+  PutLengthPrefixed(&rep_, series_key);
+  PutFixed64(&rep_, static_cast<uint64_t>(valid_time_ns));
+  PutVarint64(&rep_, 1);
+  PutLengthPrefixed(&rep_, field);
+  rep_.push_back(static_cast<char>(kTombstoneTypeBit | static_cast<uint8_t>(type)));
+  ++lines_;
+  ++points_;
+}
+
 std::string WriteBatch::Release() {
   std::string out = std::move(rep_);
   rep_.clear();
@@ -57,9 +71,11 @@ Status BadBatch(std::string_view payload, std::string_view rest, std::string_vie
 
 Status DecodeWriteBatch(
     std::string_view payload, const std::function<void(const BatchLine&)>& on_line,
-    const std::function<void(std::string_view key, const FieldValue& value)>& on_field) {
+    const std::function<void(std::string_view key, const FieldValue& value, bool tombstone)>&
+        on_field) {
   std::string_view in = payload;
-  if (in.empty() || static_cast<uint8_t>(in[0]) != kWriteBatchVersion) {
+  if (in.empty() || static_cast<uint8_t>(in[0]) == 0 ||
+      static_cast<uint8_t>(in[0]) > kWriteBatchVersion) {
     return BadBatch(payload, in, "unknown write batch version");
   }
   in.remove_prefix(1);
@@ -81,8 +97,19 @@ Status DecodeWriteBatch(
       if (!GetLengthPrefixed(&in, &key) || key.empty() || in.empty()) {
         return BadBatch(payload, in, "bad field key");
       }
-      auto type = static_cast<FieldType>(in[0]);
+      const uint8_t type_byte = static_cast<uint8_t>(in[0]);
       in.remove_prefix(1);
+      if (type_byte & kTombstoneTypeBit) {
+        const auto type = static_cast<FieldType>(type_byte & ~kTombstoneTypeBit);
+        if (type < FieldType::kFloat || type > FieldType::kString) {
+          return BadBatch(payload, in, "unknown tombstone type");
+        }
+        FieldValue none;
+        none.type = type;
+        on_field(key, none, true);
+        continue;
+      }
+      const auto type = static_cast<FieldType>(type_byte);
       FieldValue value;
       uint64_t bits;
       switch (type) {
@@ -112,7 +139,7 @@ Status DecodeWriteBatch(
         default:
           return BadBatch(payload, in, "unknown field type");
       }
-      on_field(key, value);
+      on_field(key, value, false);
     }
   }
   return Status::OK();

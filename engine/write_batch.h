@@ -16,7 +16,8 @@
 
 namespace strata::engine {
 
-inline constexpr uint8_t kWriteBatchVersion = 1;
+// Version 2 added tombstones; version 1 batches (no tombstones) still decode.
+inline constexpr uint8_t kWriteBatchVersion = 2;
 
 class WriteBatch {
  public:
@@ -24,6 +25,9 @@ class WriteBatch {
 
   // Appends one parsed line with its final valid time.
   void Add(const ParsedLine& line, int64_t valid_time_ns);
+  // Appends a tombstone for one point: (series, field, valid time) of the given field type.
+  void AddTombstone(std::string_view series_key, int64_t valid_time_ns, std::string_view field,
+                    FieldType type);
 
   size_t lines() const { return lines_; }
   size_t points() const { return points_; }
@@ -46,9 +50,11 @@ struct BatchLine {
 };
 
 // Decodes payload, calling on_line once per line and on_field for each of its fields, in order.
+// A tombstone comes with a value of the field's type and no content.
 // Corruption (naming the byte offset) if the payload is malformed.
 Status DecodeWriteBatch(
     std::string_view payload, const std::function<void(const BatchLine&)>& on_line,
-    const std::function<void(std::string_view key, const FieldValue& value)>& on_field);
+    const std::function<void(std::string_view key, const FieldValue& value, bool tombstone)>&
+        on_field);
 
 }  // namespace strata::engine

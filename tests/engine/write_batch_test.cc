@@ -17,6 +17,7 @@ struct Decoded {
   std::string series_key;
   int64_t valid_time_ns;
   std::vector<std::pair<std::string, FieldValue>> fields;
+  std::vector<bool> tombstones;
   std::vector<std::string> strings;  // owns string values past the payload's life
 };
 
@@ -25,10 +26,11 @@ std::vector<Decoded> DecodeAll(std::string_view payload, Status* status) {
   *status = DecodeWriteBatch(
       payload,
       [&](const BatchLine& line) {
-        out.push_back({std::string(line.series_key), line.valid_time_ns, {}, {}});
+        out.push_back({std::string(line.series_key), line.valid_time_ns, {}, {}, {}});
       },
-      [&](std::string_view key, const FieldValue& value) {
+      [&](std::string_view key, const FieldValue& value, bool tombstone) {
         out.back().fields.emplace_back(std::string(key), value);
+        out.back().tombstones.push_back(tombstone);
       });
   return out;
 }
@@ -79,12 +81,43 @@ TEST(WriteBatchTest, EveryValueTypeRoundTripsBitExactly) {
 }
 
 TEST(WriteBatchTest, EncodedFormIsPinned) {
-  // A format change must be deliberate: docs/format/write_batch.md v1.
+  // A format change must be deliberate: docs/format/write_batch.md v2.
   std::string payload = BatchOf({"m,t=v f=1i,g=t 1"}).Release();
-  const std::string expected = std::string("\x01", 1) + "\x05" "m,t=v" +
+  const std::string expected = std::string("\x02", 1) + "\x05" "m,t=v" +
                                std::string("\x01\0\0\0\0\0\0\0", 8) + "\x02" + "\x01" "f" +
                                "\x02" "\x02" + "\x01" "g" + "\x04" "\x01";
   EXPECT_EQ(payload, expected);
+}
+
+TEST(WriteBatchTest, TombstonesRoundTripWithTheirTypeAndNoValue) {
+  WriteBatch batch = BatchOf({"m,host=a f=1.5 5"});
+  batch.AddTombstone("m,host=a", 5, "f", FieldType::kFloat);
+  batch.AddTombstone("m,host=b", -3, "s", FieldType::kString);
+  EXPECT_EQ(batch.lines(), 3u);
+  EXPECT_EQ(batch.points(), 3u);
+  Status status;
+  auto lines = DecodeAll(batch.Release(), &status);
+  ASSERT_TRUE(status.ok()) << status.ToString();
+  ASSERT_EQ(lines.size(), 3u);
+  EXPECT_EQ(lines[0].tombstones, std::vector<bool>{false});
+  EXPECT_EQ(lines[1].series_key, "m,host=a");
+  EXPECT_EQ(lines[1].valid_time_ns, 5);
+  EXPECT_EQ(lines[1].fields[0].first, "f");
+  EXPECT_EQ(lines[1].fields[0].second.type, FieldType::kFloat);
+  EXPECT_EQ(lines[1].tombstones, std::vector<bool>{true});
+  EXPECT_EQ(lines[2].valid_time_ns, -3);
+  EXPECT_EQ(lines[2].fields[0].second.type, FieldType::kString);
+  EXPECT_EQ(lines[2].tombstones, std::vector<bool>{true});
+}
+
+TEST(WriteBatchTest, VersionOneBatchesStillDecode) {
+  std::string payload = BatchOf({"m,t=v f=1i 1"}).Release();
+  payload[0] = 1;
+  Status status;
+  auto lines = DecodeAll(payload, &status);
+  ASSERT_TRUE(status.ok()) << status.ToString();
+  ASSERT_EQ(lines.size(), 1u);
+  EXPECT_EQ(lines[0].fields[0].second.i, 1);
 }
 
 TEST(WriteBatchTest, EveryTruncationIsCorruptionNotACrash) {
@@ -100,10 +133,15 @@ TEST(WriteBatchTest, EveryTruncationIsCorruptionNotACrash) {
     }
   }
   Status status;
-  DecodeAll("\x02", &status);
+  DecodeAll("\x03", &status);
   EXPECT_TRUE(status.IsCorruption()) << "unknown version";
+  DecodeAll(std::string("\x00", 1), &status);
+  EXPECT_TRUE(status.IsCorruption()) << "version 0";
   std::string bad_type = payload;
   bad_type[1 + 1 + 8 + 8 + 1 + 1 + 1] = 9;  // the first field's type byte
+  DecodeAll(bad_type, &status);
+  EXPECT_TRUE(status.IsCorruption());
+  bad_type[1 + 1 + 8 + 8 + 1 + 1 + 1] = static_cast<char>(0x80 | 9);  // tombstone of no type
   DecodeAll(bad_type, &status);
   EXPECT_TRUE(status.IsCorruption());
 }
