@@ -101,49 +101,93 @@ bool KeyLess(const VersionColumn& c, size_t a, size_t b) {
 }
 
 // Calls emit(row) for every row with valid time in [min_ns, max_ns) and system time <= as_of_ns,
-// in (valid, system, given) order. Scans gather rows as a few sorted runs (one per chunk file or
-// memtable), typically one long run plus small ones (corrections); so the longest run is walked
-// in place and only the other rows are sorted, then the two are merged. With a single run this
-// is one pass without allocation.
+// in (valid, system, given) order. Scans gather rows as sorted runs (one per chunk file or
+// memtable, consecutive files often forming one run), so the runs are merged rather than the
+// rows sorted: one pass without allocation for a single run, a k-way merge for a few (1%
+// corrections in a newer file cost a second run, not a sort). Many runs (a memtable written
+// out of order) fall back to walking the longest run and sorting the rest.
 template <typename Emit>
 void ForEachRowInOrder(const VersionColumn& c, int64_t min_ns, int64_t max_ns, int64_t as_of_ns,
                        Emit&& emit) {
+  struct Run {
+    size_t next, end;
+  };
+  constexpr size_t kMaxMergedRuns = 8;
   const size_t n = c.size();
-  size_t base_begin = 0, base_end = 0;
-  bool single_run = true;
+  std::vector<Run> runs;
   for (size_t begin = 0; begin < n;) {
     size_t end = begin + 1;
     while (end < n && !KeyLess(c, end, end - 1)) ++end;
-    if (begin != 0 || end != n) single_run = false;
-    if (end - begin > base_end - base_begin) {
-      base_begin = begin;
-      base_end = end;
-    }
+    runs.push_back({begin, end});
     begin = end;
   }
   auto below_max = [max_ns](int64_t v) { return BeforeRangeEnd(v, max_ns); };
-  auto in_range = [&](size_t i) {
-    return c.valid_ns[i] >= min_ns && below_max(c.valid_ns[i]) && c.system_ns[i] <= as_of_ns;
+  auto first_in_range = [&](const Run& run) {
+    return static_cast<size_t>(std::lower_bound(c.valid_ns.begin() + run.next,
+                                                c.valid_ns.begin() + run.end, min_ns) -
+                               c.valid_ns.begin());
   };
-  const auto base_first = std::lower_bound(c.valid_ns.begin() + base_begin,
-                                           c.valid_ns.begin() + base_end, min_ns);
-  size_t b = static_cast<size_t>(base_first - c.valid_ns.begin());
-  if (single_run) {
-    for (; b < base_end && below_max(c.valid_ns[b]); ++b) {
-      if (c.system_ns[b] <= as_of_ns) emit(b);
+
+  if (runs.size() == 1) {
+    for (size_t i = first_in_range(runs[0]); i < n && below_max(c.valid_ns[i]); ++i) {
+      if (c.system_ns[i] <= as_of_ns) emit(i);
     }
     return;
   }
+  if (runs.size() <= kMaxMergedRuns) {
+    for (Run& run : runs) run.next = first_in_range(run);
+    constexpr size_t kNone = static_cast<size_t>(-1);
+    // Row x goes before row y: smaller key, or the same key given earlier.
+    auto before = [&](size_t x, size_t y) {
+      return KeyLess(c, x, y) || (!KeyLess(c, y, x) && x < y);
+    };
+    while (true) {
+      // The smallest head, and the next smallest: the best run's rows are emitted in one
+      // stretch until they pass the runner-up, so long stretches cost one comparison a row.
+      size_t best = kNone, runner_up = kNone;
+      Run* best_run = nullptr;
+      for (Run& run : runs) {
+        while (run.next < run.end && c.system_ns[run.next] > as_of_ns &&
+               below_max(c.valid_ns[run.next])) {
+          ++run.next;
+        }
+        if (run.next == run.end || !below_max(c.valid_ns[run.next])) continue;
+        if (best == kNone || before(run.next, best)) {
+          runner_up = best;
+          best = run.next;
+          best_run = &run;
+        } else if (runner_up == kNone || before(run.next, runner_up)) {
+          runner_up = run.next;
+        }
+      }
+      if (best == kNone) return;
+      size_t& i = best_run->next;
+      do {
+        if (c.system_ns[i] <= as_of_ns) emit(i);
+        ++i;
+      } while (i < best_run->end && below_max(c.valid_ns[i]) &&
+               (runner_up == kNone || before(i, runner_up)));
+    }
+  }
+
+  const Run* base = &runs[0];
+  for (const Run& run : runs) {
+    if (run.end - run.next > base->end - base->next) base = &run;
+  }
   std::vector<uint32_t> rest;
   for (size_t i = 0; i < n; ++i) {
-    if ((i < base_begin || i >= base_end) && in_range(i)) rest.push_back(static_cast<uint32_t>(i));
+    if ((i < base->next || i >= base->end) && c.valid_ns[i] >= min_ns &&
+        below_max(c.valid_ns[i]) && c.system_ns[i] <= as_of_ns) {
+      rest.push_back(static_cast<uint32_t>(i));
+    }
   }
   std::stable_sort(rest.begin(), rest.end(),
                    [&](uint32_t x, uint32_t y) { return KeyLess(c, x, y); });
+  size_t b = first_in_range(*base);
   size_t r = 0;
   while (true) {
-    while (b < base_end && below_max(c.valid_ns[b]) && c.system_ns[b] > as_of_ns) ++b;
-    const bool base_left = b < base_end && below_max(c.valid_ns[b]);
+    while (b < base->end && below_max(c.valid_ns[b]) && c.system_ns[b] > as_of_ns) ++b;
+    const bool base_left = b < base->end && below_max(c.valid_ns[b]);
     if (!base_left && r == rest.size()) break;
     // Ties on (valid, system) go to the row given first, as a stable sort of all rows would.
     const bool take_base =
