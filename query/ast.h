@@ -1,7 +1,8 @@
 #pragma once
 
-// Parsed form of a query (DESIGN §7). Times are already resolved to nanoseconds (now() is fixed
-// when the query is parsed). Value types; single-threaded.
+// Parsed form of a statement (DESIGN §7): SELECT (aggregates, or VERSIONS of one field) and
+// DELETE. Times are already resolved to nanoseconds (now() is fixed when the statement is
+// parsed). Value types; single-threaded.
 
 #include <cstdint>
 #include <memory>
@@ -38,10 +39,19 @@ struct SelectItem {
 };
 
 struct SelectStatement {
+  // SELECT VERSIONS <field>: list every version of the one raw field in items[0] instead of
+  // resolving points.
+  bool versions = false;
   std::vector<SelectItem> items;
   std::string measurement;
   std::unique_ptr<Condition> where;
   std::optional<int64_t> as_of_ns;
+};
+
+// DELETE FROM <measurement> [WHERE ...]: tombstones every currently visible point it matches.
+struct DeleteStatement {
+  std::string measurement;
+  std::unique_ptr<Condition> where;  // tag conditions and top-level ANDed time conditions
 };
 
 }  // namespace strata::query

@@ -1,53 +1,14 @@
 #include "query/executor.h"
 
-#include <cmath>
-#include <limits>
 #include <string>
 #include <vector>
 
 #include "query/aggregate.h"
+#include "query/executor_internal.h"
+#include "query/series_filter.h"
 
 namespace strata::query {
 namespace {
-
-struct TimeRange {
-  int64_t min_ns = std::numeric_limits<int64_t>::min();  // inclusive
-  int64_t max_ns = std::numeric_limits<int64_t>::max();  // exclusive
-};
-
-Status Unsupported(const Condition& c, const std::string& what) {
-  return Status::InvalidArgument(std::to_string(c.line) + ":" + std::to_string(c.column) + " " +
-                                 what + " is not supported yet");
-}
-
-// Narrows range by a WHERE clause made of time comparisons joined by AND.
-Status CollectTimeRange(const Condition& c, TimeRange* range) {
-  if (c.op == Condition::Op::kOr) return Unsupported(c, "OR in WHERE");
-  if (c.op == Condition::Op::kAnd) {
-    STRATA_RETURN_IF_ERROR(CollectTimeRange(*c.left, range));
-    return CollectTimeRange(*c.right, range);
-  }
-  if (c.name != "time") return Unsupported(c, "a condition on '" + c.name + "'");
-  const int64_t t = c.value.integer;
-  constexpr int64_t kMax = std::numeric_limits<int64_t>::max();
-  if (c.comparator == ">=") {
-    range->min_ns = std::max(range->min_ns, t);
-  } else if (c.comparator == ">") {
-    range->min_ns = std::max(range->min_ns, t == kMax ? kMax : t + 1);
-  } else if (c.comparator == "<") {
-    range->max_ns = std::min(range->max_ns, t);
-  } else if (c.comparator == "<=") {
-    // max_ns is exclusive; time <= max int64 cannot be expressed and is clamped (no point
-    // carries that timestamp in practice).
-    range->max_ns = std::min(range->max_ns, t == kMax ? kMax : t + 1);
-  } else if (c.comparator == "=") {
-    range->min_ns = std::max(range->min_ns, t);
-    range->max_ns = std::min(range->max_ns, t == kMax ? kMax : t + 1);
-  } else {
-    return Unsupported(c, "time " + c.comparator);
-  }
-  return Status::OK();
-}
 
 Status ItemError(const SelectItem& item, const std::string& what) {
   return Status::InvalidArgument(std::to_string(item.line) + ":" + std::to_string(item.column) +
@@ -58,8 +19,10 @@ Status ItemError(const SelectItem& item, const std::string& what) {
 
 Status ExecuteSelect(const engine::Engine& engine, const SelectStatement& statement,
                      ResultSink& sink) {
-  TimeRange range;
-  if (statement.where) STRATA_RETURN_IF_ERROR(CollectTimeRange(*statement.where, &range));
+  if (statement.versions) return ExecuteSelectVersions(engine, statement, sink);
+  STRATA_ASSIGN_OR_RETURN(
+      const WhereClause where,
+      SplitWhere(statement.where.get(), statement.measurement, engine.schema()));
   const engine::SystemTime as_of = statement.as_of_ns
                                        ? engine::SystemTime{*statement.as_of_ns}
                                        : engine.LastVisibleTime();
@@ -84,13 +47,13 @@ Status ExecuteSelect(const engine::Engine& engine, const SelectStatement& statem
     columns.push_back(item.column_name);
   }
 
-  const auto series = engine.series_index().SeriesOf(statement.measurement);
+  const auto series = where.series.Select(engine.series_index(), statement.measurement);
   for (size_t i = 0; i < statement.items.size(); ++i) {
     Aggregator& agg = aggregators[i];
     for (const engine::SeriesInfo* s : series) {
       STRATA_RETURN_IF_ERROR(
-          engine.ScanField(s->id, statement.items[i].field, range.min_ns, range.max_ns, as_of,
-                           [&agg](int64_t, const engine::FieldValue& v) { agg.Add(v); }));
+          engine.ScanField(s->id, statement.items[i].field, where.time.min_ns, where.time.max_ns,
+                           as_of, [&agg](int64_t, const engine::FieldValue& v) { agg.Add(v); }));
     }
   }
 

@@ -1,10 +1,19 @@
 #pragma once
 
-// Runs a parsed SELECT against an engine and streams the answer into a ResultSink.
-// Supported so far: whole-range aggregates count, sum, mean, min, max of fields, with a WHERE
-// made of time comparisons joined by AND, and AS OF. Anything else is a clear
-// InvalidArgument that names the unsupported part (the rest of DESIGN §7 lands in issue 5).
-// Thread-safety: thread-safe; concurrent queries share the engine.
+// Runs parsed statements against an engine (DESIGN §7).
+// Supported so far:
+//   SELECT <agg>(<field>), ... FROM m   whole-range aggregates count, sum, mean, min, max;
+//   SELECT VERSIONS <field> FROM m      every version of one field with its system-time interval;
+//   DELETE FROM m                       one tombstone per currently visible point it matches.
+// Each takes a WHERE of tag conditions (=, !=, =~, !~ combined with AND, OR and parentheses) and
+// time comparisons ANDed at its top level (see series_filter.h); a SELECT takes AS OF. Anything
+// else is a clear InvalidArgument that names the unsupported part and its position (the rest of
+// DESIGN §7 lands in issue 5).
+// Source split by statement: executor.cc (aggregates), executor_versions.cc, executor_delete.cc.
+// Thread-safety: thread-safe; concurrent statements share the engine.
+
+#include <cstddef>
+#include <cstdint>
 
 #include "engine/engine.h"
 #include "query/ast.h"
@@ -13,7 +22,28 @@
 
 namespace strata::query {
 
+// Streams the answer into sink: the header, then rows as they are produced. A VERSIONS answer
+// has the columns time, <tag keys of the selected series, sorted>, <field>, system_from,
+// system_to, tombstone, one row per version ordered by series (their tag values in column
+// order, a missing tag sorting as ""), valid time, then system time.
 Status ExecuteSelect(const engine::Engine& engine, const SelectStatement& statement,
                      ResultSink& sink);
+
+struct DeleteResult {
+  uint64_t tombstones = 0;     // tombstone versions written
+  int64_t system_time_ns = 0;  // the last commit; the visible time scanned if nothing matched
+};
+
+// A delete larger than this is committed in several batches (so several system times).
+inline constexpr size_t kMaxDeleteBatchBytes = size_t{64} << 20;
+
+// Writes one tombstone version per point of the measurement (every field) visible now, in the
+// matching series and time range, and returns once they are visible. AS OF a time before the
+// result's system time still sees the points (DESIGN §7). A concurrent write to a matched point
+// between the scan and the commit is deleted too: the tombstone names the point, not a value.
+// Deletes bigger than max_batch_bytes commit in slices; if a later slice fails, the earlier ones
+// stay applied and repeating the statement finishes the job.
+Result<DeleteResult> ExecuteDelete(engine::Engine& engine, const DeleteStatement& statement,
+                                   size_t max_batch_bytes = kMaxDeleteBatchBytes);
 
 }  // namespace strata::query

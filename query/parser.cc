@@ -35,16 +35,22 @@ class Parser {
   Result<SelectStatement> Select() {
     SelectStatement stmt;
     if (!AcceptKeyword("select")) return Expected("SELECT");
-    do {
-      SelectItem item;
-      STRATA_RETURN_IF_ERROR(Item(&item));
-      stmt.items.push_back(std::move(item));
-    } while (Accept(TokenKind::kComma));
-    if (!AcceptKeyword("from")) return Expected("',' or FROM after '" + Previous().text + "'");
-    if (Peek().kind != TokenKind::kIdentifier || IsReserved(Peek())) {
-      return Expected("a measurement name after FROM");
+    if (AtVersions()) {
+      STRATA_RETURN_IF_ERROR(Versions(&stmt));
+    } else {
+      do {
+        if (AtVersions()) return ErrorAt(Peek(), "VERSIONS must be the only select item");
+        SelectItem item;
+        STRATA_RETURN_IF_ERROR(Item(&item));
+        stmt.items.push_back(std::move(item));
+      } while (Accept(TokenKind::kComma));
     }
-    stmt.measurement = Next().text;
+    if (!AcceptKeyword("from")) {
+      return Expected(stmt.versions
+                          ? "FROM after the VERSIONS field (VERSIONS lists exactly one field)"
+                          : "',' or FROM after '" + Previous().text + "'");
+    }
+    STRATA_ASSIGN_OR_RETURN(stmt.measurement, MeasurementName());
     if (AcceptKeyword("where")) {
       STRATA_ASSIGN_OR_RETURN(stmt.where, Or());
     }
@@ -53,8 +59,23 @@ class Parser {
       STRATA_ASSIGN_OR_RETURN(int64_t t, TimeExpression());
       stmt.as_of_ns = t;
     }
-    Accept(TokenKind::kSemicolon);
-    if (Peek().kind != TokenKind::kEnd) return Unexpected();
+    STRATA_RETURN_IF_ERROR(End());
+    return stmt;
+  }
+
+  Result<DeleteStatement> Delete() {
+    DeleteStatement stmt;
+    if (!AcceptKeyword("delete")) return Expected("DELETE");
+    if (!AcceptKeyword("from")) return Expected("FROM after DELETE");
+    STRATA_ASSIGN_OR_RETURN(stmt.measurement, MeasurementName());
+    if (AcceptKeyword("where")) {
+      STRATA_ASSIGN_OR_RETURN(stmt.where, Or());
+    }
+    if (Peek().kind == TokenKind::kIdentifier && !Peek().quoted && Lower(Peek().text) == "as") {
+      // A delete always applies to what is visible now; history stays readable with AS OF.
+      return ErrorAt(Peek(), "DELETE takes no AS OF: it deletes the points visible now");
+    }
+    STRATA_RETURN_IF_ERROR(End());
     return stmt;
   }
 
@@ -66,6 +87,48 @@ class Parser {
     if (t.kind != TokenKind::kIdentifier || t.quoted) return false;
     std::string lower = Lower(t.text);
     return std::find(std::begin(kReserved), std::end(kReserved), lower) != std::end(kReserved);
+  }
+
+  // An optional ';', then the end of the text.
+  Status End() {
+    Accept(TokenKind::kSemicolon);
+    if (Peek().kind != TokenKind::kEnd) return Unexpected();
+    return Status::OK();
+  }
+
+  Result<std::string> MeasurementName() {
+    if (Peek().kind != TokenKind::kIdentifier || IsReserved(Peek())) {
+      return Expected("a measurement name after FROM");
+    }
+    return Next().text;
+  }
+
+  // VERSIONS is a keyword only where a field could not stand: right before a name or '*'
+  // ("SELECT versions FROM m" still selects a field called versions).
+  bool AtVersions() const {
+    if (Peek().kind != TokenKind::kIdentifier || Peek().quoted ||
+        Lower(Peek().text) != "versions") {
+      return false;
+    }
+    const Token& after = Peek(1);
+    return (after.kind == TokenKind::kIdentifier && !IsReserved(after)) ||
+           (after.kind == TokenKind::kOperator && after.text == "*");
+  }
+
+  // VERSIONS <field> [AS alias]: exactly one raw field.
+  Status Versions(SelectStatement* stmt) {
+    Next();  // VERSIONS
+    stmt->versions = true;
+    SelectItem item;
+    STRATA_RETURN_IF_ERROR(Item(&item));
+    if (!item.function.empty() || item.field == "*") {
+      std::string written =
+          item.function.empty() ? item.field : item.function + "(" + item.field + ")";
+      return ErrorAt(item.line, item.column,
+                     "VERSIONS takes one field name, not '" + written + "'");
+    }
+    stmt->items.push_back(std::move(item));
+    return Status::OK();
   }
 
   const Token& Peek(size_t ahead = 0) const {
@@ -95,9 +158,12 @@ class Parser {
     return true;
   }
 
-  Status ErrorAt(const Token& t, const std::string& message) const {
-    return Status::InvalidArgument(std::to_string(t.line) + ":" + std::to_string(t.column) + " " +
+  static Status ErrorAt(uint32_t line, uint32_t column, const std::string& message) {
+    return Status::InvalidArgument(std::to_string(line) + ":" + std::to_string(column) + " " +
                                    message);
+  }
+  static Status ErrorAt(const Token& t, const std::string& message) {
+    return ErrorAt(t.line, t.column, message);
   }
   Status Expected(const std::string& what) const {
     return ErrorAt(Peek(), "expected " + what + ", found " + Describe(Peek()));
@@ -320,6 +386,11 @@ class Parser {
 Result<SelectStatement> ParseSelect(std::string_view text, int64_t now_ns) {
   STRATA_ASSIGN_OR_RETURN(auto tokens, Tokenize(text));
   return Parser(std::move(tokens), now_ns).Select();
+}
+
+Result<DeleteStatement> ParseDelete(std::string_view text, int64_t now_ns) {
+  STRATA_ASSIGN_OR_RETURN(auto tokens, Tokenize(text));
+  return Parser(std::move(tokens), now_ns).Delete();
 }
 
 }  // namespace strata::query

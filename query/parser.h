@@ -13,7 +13,12 @@
 
 namespace strata::query {
 
-// Parses one SELECT statement; now_ns is the value of now() in time expressions.
+// Parses one SELECT statement (aggregates, or SELECT VERSIONS <field>); now_ns is the value of
+// now() in time expressions.
 Result<SelectStatement> ParseSelect(std::string_view text, int64_t now_ns);
+
+// Parses one DELETE FROM <measurement> [WHERE ...] statement. Which conditions a delete may use
+// is checked when it runs (ExecuteDelete), as for SELECT.
+Result<DeleteStatement> ParseDelete(std::string_view text, int64_t now_ns);
 
 }  // namespace strata::query

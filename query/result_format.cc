@@ -31,4 +31,20 @@ std::string FormatTime(int64_t ns) {
   return buf;
 }
 
+std::string FormatFieldValue(const engine::FieldValue& value) {
+  switch (value.type) {
+    case engine::FieldType::kFloat:
+      return FormatFloat(value.f);
+    case engine::FieldType::kInt:
+      return std::to_string(value.i);
+    case engine::FieldType::kUint:
+      return std::to_string(value.u);
+    case engine::FieldType::kBool:
+      return value.b ? "true" : "false";
+    case engine::FieldType::kString:
+      return std::string(value.s);
+  }
+  return std::string();
+}
+
 }  // namespace strata::query

@@ -7,12 +7,16 @@
 #include <string>
 #include <vector>
 
+#include "engine/types.h"
 #include "util/status.h"
 
 namespace strata::query {
 
 std::string FormatFloat(double v);
 std::string FormatTime(int64_t ns);
+// A value as a cell: floats by FormatFloat, integers in decimal, booleans true/false, strings
+// as they are (the wire layer keeps them on one line).
+std::string FormatFieldValue(const engine::FieldValue& value);
 
 // Receives an answer as it is produced, so a large one never sits whole in memory.
 // Single-threaded.

@@ -165,6 +165,8 @@ void Session::HandleCommand(std::string_view keyword, std::string_view line, std
     Sync(out);
   } else if (keyword == "SELECT") {
     Select(line, out);
+  } else if (keyword == "DELETE") {
+    Delete(line, out);
   } else if (keyword == "STATS") {
     Stats(out);
   } else if (keyword == "FLUSH") {
@@ -212,6 +214,27 @@ void Session::Select(std::string_view text, std::string* out) {
   fmt::format_to(std::back_inserter(*out), "END {} {}\n", sink.rows(), micros);
 }
 
+void Session::Delete(std::string_view text, std::string* out) {
+  // The connection's own earlier writes are visible to the delete, so it can remove them.
+  if (!CatchUp(out)) return;
+  auto statement = query::ParseDelete(text, engine_.NowNanos());
+  if (!statement.ok()) {
+    out->append("ERR " + OneLine(statement.status().message()) + "\n");
+    return;
+  }
+  auto deleted = query::ExecuteDelete(engine_, *statement);
+  if (!deleted.ok()) {
+    // A bad statement says where it is wrong; anything else is the engine failing.
+    const Status& error = deleted.status();
+    out->append(error.code() == StatusCode::kInvalidArgument
+                    ? "ERR " + OneLine(error.message()) + "\n"
+                    : "ERR delete failed: " + OneLine(error.ToString()) + "\n");
+    return;
+  }
+  fmt::format_to(std::back_inserter(*out), "OK {} {}\n", deleted->tombstones,
+                 deleted->system_time_ns);
+}
+
 void Session::Stats(std::string* out) {
   const engine::EngineStats s = engine_.Stats();
   const std::pair<const char*, int64_t> rows[] = {
@@ -226,6 +249,7 @@ void Session::Stats(std::string* out) {
       {"partitions", static_cast<int64_t>(s.partitions)},
       {"chunk_files", static_cast<int64_t>(s.chunk_files)},
       {"chunk_bytes", static_cast<int64_t>(s.chunk_bytes)},
+      {"chunk_versions", static_cast<int64_t>(s.chunk_versions)},
       {"recovered_wal_records", static_cast<int64_t>(s.recovered_records)},
       {"recovered_truncated_bytes", static_cast<int64_t>(s.recovered_truncated_bytes)},
   };

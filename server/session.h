@@ -47,6 +47,7 @@ class Session {
   bool CatchUp(std::string* out);
   void Sync(std::string* out);
   void Select(std::string_view text, std::string* out);
+  void Delete(std::string_view text, std::string* out);
   void Stats(std::string* out);
 
   engine::Engine& engine_;

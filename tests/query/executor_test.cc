@@ -405,7 +405,7 @@ TEST_F(ExecutorTest, UnsupportedQueriesAreErrorsWithPositions) {
   const Case cases[] = {
       {"SELECT median(v) FROM cpu", "median", "median"},
       {"SELECT count(v), percentile(v, 90) FROM cpu", "percentile", "percentile"},
-      {"SELECT count(v) FROM cpu WHERE time > 0 AND host = 'a'", "host", "host"},
+      {"SELECT count(v) FROM cpu WHERE time > 0 AND host > 'a'", "host", "host"},
       {"SELECT count(v) FROM cpu WHERE v > 0", "v >", "'v'"},
       {"SELECT count(v) FROM cpu WHERE time != 5", "time", "!="},
       {"SELECT count(v) FROM cpu\nWHERE time > 0 OR time < 5", "OR", "OR"},

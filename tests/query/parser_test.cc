@@ -370,5 +370,134 @@ TEST(ParserTest, ErrorsInsideLiteralsCarryTheirPosition) {
   EXPECT_NE(error.find("unterminated string literal"), std::string::npos) << error;
 }
 
+TEST(ParserTest, SelectVersionsListsOneField) {
+  SelectStatement stmt =
+      ParseOk("SELECT VERSIONS usage FROM cpu WHERE host = 'a' AND time >= 5 AS OF 99");
+  EXPECT_TRUE(stmt.versions);
+  ASSERT_EQ(stmt.items.size(), 1u);
+  EXPECT_TRUE(stmt.items[0].function.empty());
+  EXPECT_EQ(stmt.items[0].field, "usage");
+  EXPECT_EQ(stmt.items[0].column_name, "usage");
+  EXPECT_EQ(stmt.measurement, "cpu");
+  ASSERT_TRUE(stmt.where);
+  EXPECT_EQ(Render(*stmt.where), "(host='a' AND time>=@5)");
+  ASSERT_TRUE(stmt.as_of_ns.has_value());
+  EXPECT_EQ(*stmt.as_of_ns, 99);
+
+  stmt = ParseOk("select versions \"bytes in\" as b from net");
+  EXPECT_TRUE(stmt.versions);
+  ASSERT_EQ(stmt.items.size(), 1u);
+  EXPECT_EQ(stmt.items[0].field, "bytes in");
+  EXPECT_EQ(stmt.items[0].column_name, "b");
+
+  // Where no field name follows, versions is a field name like any other.
+  stmt = ParseOk("SELECT versions FROM cpu");
+  EXPECT_FALSE(stmt.versions);
+  ASSERT_EQ(stmt.items.size(), 1u);
+  EXPECT_EQ(stmt.items[0].field, "versions");
+  stmt = ParseOk("SELECT count(versions), versions AS v FROM cpu");
+  EXPECT_FALSE(stmt.versions);
+  ASSERT_EQ(stmt.items.size(), 2u);
+  EXPECT_EQ(stmt.items[0].field, "versions");
+  EXPECT_EQ(stmt.items[1].column_name, "v");
+  // Plain selects are not VERSIONS.
+  EXPECT_FALSE(ParseOk("SELECT count(v) FROM cpu").versions);
+}
+
+TEST(ParserTest, VersionsWithAnythingButOneFieldIsAnErrorAtTheCulprit) {
+  struct Case {
+    std::string query;
+    std::string where;
+    std::string message;
+  };
+  std::vector<Case> cases;
+  auto add = [&](std::string q, std::string where, std::string message) {
+    cases.push_back({std::move(q), std::move(where), std::move(message)});
+  };
+  std::string q;
+  q = "SELECT VERSIONS v, w FROM cpu";
+  add(q, PosOf(q, ","),
+      "expected FROM after the VERSIONS field (VERSIONS lists exactly one field), found ','");
+  q = "SELECT VERSIONS v cpu";
+  add(q, PosOf(q, "cpu"),
+      "expected FROM after the VERSIONS field (VERSIONS lists exactly one field), found 'cpu'");
+  q = "SELECT VERSIONS mean(v) FROM cpu";
+  add(q, PosOf(q, "mean"), "VERSIONS takes one field name, not 'mean(v)'");
+  q = "SELECT VERSIONS * FROM cpu";
+  add(q, PosOf(q, "*"), "VERSIONS takes one field name, not '*'");
+  q = "SELECT count(v),\n  VERSIONS v FROM cpu";
+  add(q, PosOf(q, "VERSIONS"), "VERSIONS must be the only select item");
+  q = "SELECT VERSIONS v FROM";
+  add(q, EndPos(q), "expected a measurement name after FROM, found end of query");
+  q = "SELECT VERSIONS v FROM cpu AS OF";
+  add(q, EndPos(q),
+      "expected a time (now(), 'RFC 3339 time' or integer nanoseconds), found end of query");
+  for (const Case& c : cases) {
+    EXPECT_EQ(ErrorOf(c.query), c.where + " " + c.message) << c.query;
+  }
+}
+
+Result<DeleteStatement> ParseDeleteAtNow(std::string_view text) { return ParseDelete(text, kNow); }
+
+TEST(ParserTest, DeleteFromMeasurementWithOptionalWhere) {
+  auto stmt = ParseDeleteAtNow("DELETE FROM cpu");
+  ASSERT_TRUE(stmt.ok()) << stmt.status().ToString();
+  EXPECT_EQ(stmt->measurement, "cpu");
+  EXPECT_FALSE(stmt->where);
+
+  stmt = ParseDeleteAtNow(
+      "delete from \"net io\" WHERE host = 'a' AND (dc =~ /x/ OR dc = 'y') AND time < now() - 1h;");
+  ASSERT_TRUE(stmt.ok()) << stmt.status().ToString();
+  EXPECT_EQ(stmt->measurement, "net io");
+  ASSERT_TRUE(stmt->where);
+  EXPECT_EQ(Render(*stmt->where), "((host='a' AND (dc=~/x/ OR dc='y')) AND time<@" +
+                                      std::to_string(kNow - Ns(std::chrono::hours{1})) + ")");
+
+  // A quoted keyword is a measurement name here too.
+  stmt = ParseDeleteAtNow("DELETE FROM \"delete\"");
+  ASSERT_TRUE(stmt.ok()) << stmt.status().ToString();
+  EXPECT_EQ(stmt->measurement, "delete");
+}
+
+TEST(ParserTest, DeleteErrorsPointAtTheOffendingToken) {
+  struct Case {
+    std::string query;
+    std::string where;
+    std::string message;
+  };
+  std::vector<Case> cases;
+  auto add = [&](std::string q, std::string where, std::string message) {
+    cases.push_back({std::move(q), std::move(where), std::move(message)});
+  };
+  std::string q;
+  q = "DELETE cpu";
+  add(q, PosOf(q, "cpu"), "expected FROM after DELETE, found 'cpu'");
+  q = "DELETE FROM";
+  add(q, EndPos(q), "expected a measurement name after FROM, found end of query");
+  q = "DELETE FROM WHERE host = 'a'";
+  add(q, PosOf(q, "WHERE"), "expected a measurement name after FROM, found 'WHERE'");
+  q = "DELETE FROM cpu WHERE";
+  add(q, EndPos(q), "expected a condition (time, tag or field comparison), found end of query");
+  q = "DELETE FROM cpu WHERE host = 'a' AS OF 5";
+  add(q, PosOf(q, "AS"), "DELETE takes no AS OF: it deletes the points visible now");
+  q = "DELETE FROM cpu LIMIT 5";
+  add(q, PosOf(q, "LIMIT"), "unexpected 'LIMIT'");
+  q = "DELETE FROM cpu WHERE\n  time >";
+  add(q, EndPos(q),
+      "expected a time (now(), 'RFC 3339 time' or integer nanoseconds), found end of query");
+  q = "DELETE FROM cpu WHERE (host = 'a'";
+  add(q, EndPos(q), "expected ')' to close the condition, found end of query");
+  q = "SELECT count(v) FROM cpu";
+  add(q, "1:1", "expected DELETE, found 'SELECT'");
+  for (const Case& c : cases) {
+    auto parsed = ParseDeleteAtNow(c.query);
+    ASSERT_FALSE(parsed.ok()) << c.query;
+    EXPECT_EQ(parsed.status().code(), StatusCode::kInvalidArgument) << c.query;
+    EXPECT_EQ(parsed.status().message(), c.where + " " + c.message) << c.query;
+  }
+  // And the other way round.
+  EXPECT_EQ(ErrorOf("DELETE FROM cpu"), "1:1 expected SELECT, found 'DELETE'");
+}
+
 }  // namespace
 }  // namespace strata::query

@@ -205,5 +205,19 @@ TEST(ResultFormatTest, TableSinkKeepsHeaderAndRows) {
   EXPECT_EQ(sink.rows()[1], (std::vector<std::string>{"2", "x"}));
 }
 
+TEST(ResultFormatTest, FieldValuesFormatByType) {
+  EXPECT_EQ(FormatFieldValue(engine::FieldValue::Float(0.1)), "0.1");
+  EXPECT_EQ(FormatFieldValue(engine::FieldValue::Float(-0.0)), "-0");
+  EXPECT_EQ(FormatFieldValue(engine::FieldValue::Float(1e21)), "1e+21");
+  EXPECT_EQ(FormatFieldValue(engine::FieldValue::Int(std::numeric_limits<int64_t>::min())),
+            "-9223372036854775808");
+  EXPECT_EQ(FormatFieldValue(engine::FieldValue::Uint(std::numeric_limits<uint64_t>::max())),
+            "18446744073709551615");
+  EXPECT_EQ(FormatFieldValue(engine::FieldValue::Bool(true)), "true");
+  EXPECT_EQ(FormatFieldValue(engine::FieldValue::Bool(false)), "false");
+  EXPECT_EQ(FormatFieldValue(engine::FieldValue::String("a b\"c")), "a b\"c");
+  EXPECT_EQ(FormatFieldValue(engine::FieldValue::String("")), "");
+}
+
 }  // namespace
 }  // namespace strata::query

@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "engine/engine.h"
+#include "query/result_format.h"
 #include "tests/support/test_util.h"
 
 namespace strata::server {
@@ -98,6 +99,15 @@ bool ParseSync(const std::string& line, SyncReply* out) {
   out->accepted = n[0];
   out->rejected = n[1];
   out->system_time = static_cast<int64_t>(n[2]);
+  return true;
+}
+
+// Parses "OK <tombstones> <system-time>" (the DELETE reply) exactly.
+bool ParseDeleteReply(const std::string& line, uint64_t* tombstones, int64_t* system_time) {
+  std::vector<uint64_t> n;
+  if (!ParseKeywordNumbers(line, "OK", &n) || n.size() != 2) return false;
+  *tombstones = n[0];
+  *system_time = static_cast<int64_t>(n[1]);
   return true;
 }
 
@@ -528,6 +538,75 @@ TEST_F(SessionTest, GoodLinesOfABatchWithBadOnesAreWritten) {
   ASSERT_EQ(a.rows.size(), 1u);
   EXPECT_EQ(a.rows[0][0], "3");
   EXPECT_EQ(ParseDouble(a.rows[0][1]), 1.0 + 4.0 + 16.0);
+}
+
+TEST_F(SessionTest, DeleteAnswersTombstonesAndSystemTimeAndSeesOwnWrites) {
+  auto s = NewSession();
+  Send(*s, "cpu,host=a v=1 1\ncpu,host=b v=2 1\n");
+  const SyncReply synced = Sync(*s);
+  // Not yet synced: the delete must still see (and delete) this connection's write.
+  std::string reply = Send(*s, "cpu,host=a v=3 2\nDELETE FROM cpu WHERE host = 'a'\n");
+  ASSERT_FALSE(reply.empty());
+  ASSERT_EQ(reply.back(), '\n');
+  uint64_t tombstones = 0;
+  int64_t deleted_at = 0;
+  ASSERT_TRUE(ParseDeleteReply(reply.substr(0, reply.size() - 1), &tombstones, &deleted_at))
+      << reply;
+  EXPECT_EQ(tombstones, 2u);
+  EXPECT_GT(deleted_at, synced.system_time);
+  EXPECT_EQ(deleted_at, engine_->LastVisibleTime().ns);
+
+  Answer now = Query(*s, "SELECT count(v), sum(v) FROM cpu");
+  ASSERT_EQ(now.rows.size(), 1u);
+  EXPECT_EQ(now.rows[0], (std::vector<std::string>{"1", "2"}));
+  Answer before =
+      Query(*s, "SELECT count(v), sum(v) FROM cpu AS OF " + std::to_string(deleted_at - 1));
+  ASSERT_EQ(before.rows.size(), 1u);
+  EXPECT_EQ(before.rows[0], (std::vector<std::string>{"3", "6"}));
+
+  // VERSIONS goes through the SELECT path: header, rows, END.
+  Answer versions = Query(*s, "SELECT VERSIONS v FROM cpu WHERE host = 'a'");
+  EXPECT_EQ(versions.header, (std::vector<std::string>{"time", "host", "v", "system_from",
+                                                       "system_to", "tombstone"}));
+  ASSERT_EQ(versions.rows.size(), 4u);
+  const std::string d = query::FormatTime(deleted_at);
+  EXPECT_EQ(versions.rows[0][0], query::FormatTime(1));
+  EXPECT_EQ(versions.rows[0][2], "1");
+  EXPECT_EQ(versions.rows[0][3], query::FormatTime(synced.system_time));
+  EXPECT_EQ(versions.rows[0][4], d);
+  EXPECT_EQ(versions.rows[1],
+            (std::vector<std::string>{query::FormatTime(1), "a", "", d, "", "true"}));
+  EXPECT_EQ(versions.rows[2][2], "3");
+  EXPECT_EQ(versions.rows[2][4], d);
+  EXPECT_EQ(versions.rows[3],
+            (std::vector<std::string>{query::FormatTime(2), "a", "", d, "", "true"}));
+}
+
+TEST_F(SessionTest, DeleteOfNothingAnswersZeroAndTheLatestSystemTime) {
+  auto s = NewSession();
+  Send(*s, "cpu,host=a v=1 1\n");
+  const SyncReply synced = Sync(*s);
+  for (const char* statement : {"DELETE FROM cpu WHERE host = 'b'\n", "delete from nosuch\n"}) {
+    EXPECT_EQ(Send(*s, statement), "OK 0 " + std::to_string(synced.system_time) + "\n")
+        << statement;
+  }
+}
+
+TEST_F(SessionTest, DeleteErrorsAreOneErrLineAndTheConnectionContinues) {
+  auto s = NewSession();
+  Send(*s, "cpu,host=a v=1 1\n");
+  EXPECT_EQ(Send(*s, "DELETE cpu\nPING\n"),
+            "ERR 1:8 expected FROM after DELETE, found 'cpu'\nPONG\n");
+  EXPECT_EQ(Send(*s, "DELETE FROM cpu WHERE v > 0\n"),
+            "ERR 1:23 a condition on field 'v' is not supported yet\n");
+  EXPECT_EQ(Send(*s, "DELETE FROM cpu WHERE host = 'a' AS OF 5\n"),
+            "ERR 1:34 DELETE takes no AS OF: it deletes the points visible now\n");
+  Answer a = Query(*s, "SELECT count(v) FROM cpu");
+  ASSERT_EQ(a.rows.size(), 1u);
+  EXPECT_EQ(a.rows[0][0], "1");
+  // An error in VERSIONS is a query error like any other.
+  const std::string reply = Send(*s, "SELECT VERSIONS v, w FROM cpu\n");
+  EXPECT_EQ(reply.rfind("ERR 1:18 ", 0), 0u) << reply;
 }
 
 }  // namespace

@@ -1,0 +1,200 @@
+#include "query/series_filter.h"
+
+#include <algorithm>
+#include <string>
+#include <utility>
+
+// GCC 12 with ASan reports a false -Wmaybe-uninitialized inside libstdc++'s <regex> (a
+// std::function copied in its NFA builder), which -Werror turns into a failed build.
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#endif
+#include <regex>
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic pop
+#endif
+
+namespace strata::query {
+
+struct SeriesFilter::Node {
+  enum class Op { kAnd, kOr, kEqual, kNotEqual, kMatch, kNoMatch };
+  Op op = Op::kEqual;
+  std::unique_ptr<const Node> left, right;  // kAnd, kOr
+  std::string tag;                          // the comparisons
+  std::string value;                        // kEqual, kNotEqual
+  std::regex regex;                         // kMatch, kNoMatch
+};
+
+namespace {
+
+using Node = SeriesFilter::Node;
+using NodePtr = std::unique_ptr<const Node>;
+
+Status ErrorAt(const Condition& c, const std::string& what) {
+  return Status::InvalidArgument(std::to_string(c.line) + ":" + std::to_string(c.column) + " " +
+                                 what);
+}
+
+Status Unsupported(const Condition& c, const std::string& what) {
+  return ErrorAt(c, what + " is not supported yet");
+}
+
+bool MentionsTime(const Condition& c) {
+  if (c.op == Condition::Op::kCompare) return c.name == "time";
+  return MentionsTime(*c.left) || MentionsTime(*c.right);
+}
+
+// Narrows range by one comparison on time.
+Status NarrowTime(const Condition& c, TimeRange* range) {
+  const int64_t t = c.value.integer;
+  constexpr int64_t kMax = std::numeric_limits<int64_t>::max();
+  // max_ns is exclusive, so time <= max int64 cannot be expressed and is clamped (no point
+  // carries that timestamp in practice).
+  const int64_t after_t = t == kMax ? kMax : t + 1;
+  if (c.comparator == ">=") {
+    range->min_ns = std::max(range->min_ns, t);
+  } else if (c.comparator == ">") {
+    range->min_ns = std::max(range->min_ns, after_t);
+  } else if (c.comparator == "<") {
+    range->max_ns = std::min(range->max_ns, t);
+  } else if (c.comparator == "<=") {
+    range->max_ns = std::min(range->max_ns, after_t);
+  } else if (c.comparator == "=") {
+    range->min_ns = std::max(range->min_ns, t);
+    range->max_ns = std::min(range->max_ns, after_t);
+  } else {
+    return Unsupported(c, "time " + c.comparator);
+  }
+  return Status::OK();
+}
+
+NodePtr Combine(Node::Op op, NodePtr left, NodePtr right) {
+  auto node = std::make_unique<Node>();
+  node->op = op;
+  node->left = std::move(left);
+  node->right = std::move(right);
+  return node;
+}
+
+// Builds the tag predicate of a WHERE, narrowing the time range on the way.
+class Splitter {
+ public:
+  Splitter(std::string_view measurement, const engine::Schema& schema)
+      : measurement_(measurement), schema_(schema) {}
+
+  // A condition ANDed at the top level: time comparisons narrow *range and leave no node
+  // (null: true).
+  Result<NodePtr> TopLevel(const Condition& c, TimeRange* range) {
+    switch (c.op) {
+      case Condition::Op::kAnd: {
+        STRATA_ASSIGN_OR_RETURN(NodePtr left, TopLevel(*c.left, range));
+        STRATA_ASSIGN_OR_RETURN(NodePtr right, TopLevel(*c.right, range));
+        if (!left) return right;
+        if (!right) return left;
+        return Combine(Node::Op::kAnd, std::move(left), std::move(right));
+      }
+      case Condition::Op::kOr:
+        // Points at the OR: the time condition alone is fine, its place is the problem.
+        if (MentionsTime(c)) return Unsupported(c, "OR with a time condition");
+        return Tags(c);
+      case Condition::Op::kCompare:
+        if (c.name == "time") {
+          STRATA_RETURN_IF_ERROR(NarrowTime(c, range));
+          return NodePtr{};
+        }
+        return Tags(c);
+    }
+    return Status::Internal("unknown condition operator");
+  }
+
+ private:
+  // A condition with no time comparison in it.
+  Result<NodePtr> Tags(const Condition& c) {
+    if (c.op == Condition::Op::kCompare) return Leaf(c);
+    STRATA_ASSIGN_OR_RETURN(NodePtr left, Tags(*c.left));
+    STRATA_ASSIGN_OR_RETURN(NodePtr right, Tags(*c.right));
+    return Combine(c.op == Condition::Op::kAnd ? Node::Op::kAnd : Node::Op::kOr, std::move(left),
+                   std::move(right));
+  }
+
+  Result<NodePtr> Leaf(const Condition& c) {
+    if (schema_.Lookup(measurement_, c.name).ok()) {
+      return Unsupported(c, "a condition on field '" + c.name + "'");
+    }
+    auto node = std::make_unique<Node>();
+    node->tag = c.name;
+    if (c.comparator == "=~" || c.comparator == "!~") {
+      node->op = c.comparator == "=~" ? Node::Op::kMatch : Node::Op::kNoMatch;
+      // std::regex reports a bad pattern only by throwing; no exception leaves this module.
+      try {
+        node->regex = std::regex(c.value.text, std::regex::ECMAScript | std::regex::optimize);
+      } catch (const std::regex_error& e) {
+        return ErrorAt(c, "invalid regular expression /" + c.value.text + "/: " + e.what());
+      }
+      return NodePtr(std::move(node));
+    }
+    if (c.comparator != "=" && c.comparator != "!=") {
+      return ErrorAt(c, "tag '" + c.name + "' cannot be compared with '" + c.comparator +
+                            "'; tags take =, !=, =~ or !~");
+    }
+    if (c.value.kind != Literal::Kind::kString) {
+      return ErrorAt(c, "tag '" + c.name + "' is compared with a 'string', not " + c.value.text);
+    }
+    node->op = c.comparator == "=" ? Node::Op::kEqual : Node::Op::kNotEqual;
+    node->value = c.value.text;
+    return NodePtr(std::move(node));
+  }
+
+  std::string_view measurement_;
+  const engine::Schema& schema_;
+};
+
+bool Evaluate(const Node& node, const engine::SeriesInfo& series) {
+  switch (node.op) {
+    case Node::Op::kAnd:
+      return Evaluate(*node.left, series) && Evaluate(*node.right, series);
+    case Node::Op::kOr:
+      return Evaluate(*node.left, series) || Evaluate(*node.right, series);
+    case Node::Op::kEqual:
+      return series.TagValue(node.tag) == node.value;
+    case Node::Op::kNotEqual:
+      return series.TagValue(node.tag) != node.value;
+    case Node::Op::kMatch:
+    case Node::Op::kNoMatch: {
+      const std::string_view value = series.TagValue(node.tag);
+      const bool found = std::regex_search(value.begin(), value.end(), node.regex);
+      return found == (node.op == Node::Op::kMatch);
+    }
+  }
+  return false;
+}
+
+}  // namespace
+
+SeriesFilter::SeriesFilter() = default;
+SeriesFilter::~SeriesFilter() = default;
+SeriesFilter::SeriesFilter(SeriesFilter&&) noexcept = default;
+SeriesFilter& SeriesFilter::operator=(SeriesFilter&&) noexcept = default;
+
+bool SeriesFilter::Matches(const engine::SeriesInfo& series) const {
+  return !root_ || Evaluate(*root_, series);
+}
+
+std::vector<const engine::SeriesInfo*> SeriesFilter::Select(const engine::SeriesIndex& index,
+                                                            std::string_view measurement) const {
+  std::vector<const engine::SeriesInfo*> series = index.SeriesOf(measurement);
+  std::erase_if(series, [this](const engine::SeriesInfo* s) { return !Matches(*s); });
+  return series;
+}
+
+Result<WhereClause> SplitWhere(const Condition* where, std::string_view measurement,
+                               const engine::Schema& schema) {
+  WhereClause clause;
+  if (where == nullptr) return clause;
+  STRATA_ASSIGN_OR_RETURN(clause.series.root_,
+                          Splitter(measurement, schema).TopLevel(*where, &clause.time));
+  return clause;
+}
+
+}  // namespace strata::query
