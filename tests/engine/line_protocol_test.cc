@@ -663,7 +663,9 @@ TEST_F(LineProtocolTest, CanonicalKeyRoundTripsForRandomNames) {
     ASSERT_TRUE(ParseSeriesKey(first_key, &parsed_measurement, &parsed_tags).ok()) << first_key;
     EXPECT_EQ(parsed_measurement, measurement);
     EXPECT_EQ(parsed_tags, sorted);
-    ASSERT_TRUE(Ok(first_key + " f=1"));
+    // The parsed line borrows its input, so the input must outlive the check.
+    const std::string reparsed = first_key + " f=1";
+    ASSERT_TRUE(Ok(reparsed));
     EXPECT_EQ(out_.series_key, first_key);
   }
 }
