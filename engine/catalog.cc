@@ -112,6 +112,10 @@ Result<std::unique_ptr<Catalog>> Catalog::Open(const std::string& dir,
   options.max_open_files = 64;  // metadata only: a handful of small SST files
   options.keep_log_file_num = 2;
   options.info_log_level = rocksdb::InfoLogLevel::WARN_LEVEL;
+  // RocksDB preallocates its log to ~1.1x the write buffer (tens of MiB of disk blocks) for
+  // throughput the catalog never needs: a few small batches per flush.
+  options.allow_fallocate = false;
+  options.write_buffer_size = 4 << 20;
   rocksdb::DB* raw = nullptr;
   STRATA_RETURN_IF_ERROR(FromRocks(rocksdb::DB::Open(options, dir, &raw), "open " + dir));
   std::unique_ptr<Catalog> catalog(new Catalog(std::unique_ptr<rocksdb::DB>(raw)));

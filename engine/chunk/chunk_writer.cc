@@ -178,10 +178,16 @@ Status ChunkWriter::WriteBlock(const VersionColumn& c, size_t begin, size_t end,
 
   stored_.clear();
   STRATA_RETURN_IF_ERROR(codec::Compress(compression_, raw_, &stored_));
+  codec::Compression used = compression_;
+  // Bit-packed columns are often incompressible; a compressor's framing would only add bytes.
+  if (stored_.size() >= raw_.size()) {
+    stored_ = raw_;
+    used = codec::Compression::kNone;
+  }
   ref->offset = file_->Size();
   ref->stored_size = static_cast<uint32_t>(stored_.size());
   ref->raw_size = static_cast<uint32_t>(raw_.size());
-  ref->compression = static_cast<uint8_t>(compression_);
+  ref->compression = static_cast<uint8_t>(used);
   ref->checksum = Checksum64(stored_);
   ref->stats = ComputeStats(c, begin, end);
   return file_->Append(stored_);
