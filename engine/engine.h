@@ -21,6 +21,7 @@
 
 #include "engine/catalog.h"
 #include "engine/chunk/chunk_reader.h"
+#include "engine/field_scan.h"
 #include "engine/line_protocol.h"
 #include "engine/memtable.h"
 #include "engine/partition.h"
@@ -120,6 +121,12 @@ class Engine {
   // the file and block.
   Status ScanField(SeriesId series, std::string_view field, int64_t min_ns, int64_t max_ns,
                    SystemTime as_of, const PointVisitor& visit) const;
+
+  // The same points as ScanField, in batches, with clean chunk blocks offered as statistics
+  // first (engine/field_scan.h). counters (optional) accumulates what was read, for EXPLAIN.
+  Status ScanFieldBatches(SeriesId series, std::string_view field, int64_t min_ns, int64_t max_ns,
+                          SystemTime as_of, FieldScanConsumer& consumer,
+                          ScanCounters* counters = nullptr) const;
 
   // Every version (DESIGN §7 VERSIONS) of one field of one series with valid time in
   // [min_ns, max_ns) and system time <= as_of, in (valid time, system time) order.

@@ -1,6 +1,8 @@
 // Reads: one scan gathers the version rows of a (series, field) from the chunk files of the
 // partitions a range touches and from the memtables, then resolves versions.
 
+#include <algorithm>
+
 #include "engine/engine.h"
 
 namespace strata::engine {
@@ -75,6 +77,149 @@ Status Engine::ScanFieldVersions(SeriesId series, std::string_view field, int64_
   STRATA_RETURN_IF_ERROR(
       CollectVersions(GetSnapshot(), *info, field, min_ns, max_ns, as_of.ns, &rows));
   ForEachVersion(rows, min_ns, max_ns, as_of.ns, visit);
+  return Status::OK();
+}
+
+namespace {
+
+// One source of version rows for a batch scan: a chunk block, or the memtables' rows.
+struct ScanSource {
+  int64_t min_valid_ns = 0, max_valid_ns = 0;
+  const chunk::ChunkReader* reader = nullptr;  // null: the memtable rows
+  const chunk::SeriesEntry* series = nullptr;
+  const chunk::FieldEntry* field = nullptr;
+  size_t block = 0;
+};
+
+void EmitRows(const VersionColumn& rows, size_t begin, size_t end, FieldScanConsumer& consumer) {
+  if (begin >= end) return;
+  PointBatch batch;
+  batch.type = rows.type;
+  batch.valid_ns = rows.valid_ns.data() + begin;
+  batch.bits = rows.bits.data() + begin;
+  batch.strings = rows.type == FieldType::kString ? rows.strings.data() + begin : nullptr;
+  batch.size = end - begin;
+  consumer.TakePoints(batch);
+}
+
+}  // namespace
+
+Status Engine::ScanFieldBatches(SeriesId series, std::string_view field, int64_t min_ns,
+                                int64_t max_ns, SystemTime as_of, FieldScanConsumer& consumer,
+                                ScanCounters* counters) const {
+  ScanCounters local;
+  ScanCounters& count = counters != nullptr ? *counters : local;
+  if (min_ns >= max_ns) return Status::OK();
+  const SeriesInfo* info = series_.Get(series);
+  if (info == nullptr) return Status::OK();
+  auto type = schema_.Lookup(info->measurement, field);
+  if (!type.ok()) return Status::OK();
+  const Snapshot snapshot = GetSnapshot();
+  auto outside = [&](int64_t lo, int64_t hi, int64_t min_system) {
+    return hi < min_ns || !BeforeRangeEnd(lo, max_ns) || min_system > as_of.ns;
+  };
+
+  // Every block of the range (files in flush order, so older versions come first), and the
+  // memtables' rows as one more source.
+  std::vector<ScanSource> sources;
+  const std::string region(RegionOf(*info));
+  const PartitionKey first{region, DayOf(min_ns)};
+  const PartitionKey last{region, max_ns == kNoEndNs ? DayOf(max_ns) : DayOf(max_ns - 1)};
+  for (auto it = snapshot.files->partitions.lower_bound(first);
+       it != snapshot.files->partitions.end() && !(last < it->first); ++it) {
+    ++count.partitions_read;
+    for (const ChunkFile& file : it->second) {
+      if (outside(file.meta.min_valid_ns, file.meta.max_valid_ns, file.meta.min_system_ns)) {
+        ++count.files_pruned;
+        continue;
+      }
+      const chunk::FieldEntry* entry = file.reader->Find(info->id, field);
+      if (entry == nullptr || entry->type != *type) continue;
+      ++count.files_read;
+      const chunk::SeriesEntry* series_entry = file.reader->FindSeries(info->id);
+      for (size_t b = 0; b < entry->blocks.size(); ++b) {
+        const chunk::BlockStats& stats = entry->blocks[b].stats;
+        if (outside(stats.min_valid_ns, stats.max_valid_ns, stats.min_system_ns)) {
+          ++count.blocks_skipped;
+          continue;
+        }
+        sources.push_back({stats.min_valid_ns, stats.max_valid_ns, file.reader.get(),
+                           series_entry, entry, b});
+      }
+    }
+  }
+  VersionColumn memtable_rows;
+  memtable_rows.type = *type;
+  for (const auto& memtable : snapshot.memtables) {
+    memtable->CollectVersions(info->id, field, min_ns, max_ns, &memtable_rows);
+  }
+  count.memtable_rows += memtable_rows.size();
+  if (!memtable_rows.empty()) {
+    const auto [lo, hi] =
+        std::minmax_element(memtable_rows.valid_ns.begin(), memtable_rows.valid_ns.end());
+    sources.push_back({*lo, *hi, nullptr, nullptr, nullptr, 0});
+  }
+  // By start; equal starts keep source order, so rows still arrive oldest source first.
+  std::stable_sort(sources.begin(), sources.end(), [](const ScanSource& a, const ScanSource& b) {
+    return a.min_valid_ns < b.min_valid_ns;
+  });
+
+  // Sources whose valid-time ranges overlap form one group, resolved together; groups are
+  // disjoint and in order, so the points come out in valid-time order.
+  VersionColumn rows, resolved;
+  for (size_t begin = 0; begin < sources.size();) {
+    size_t end = begin + 1;
+    int64_t group_max = sources[begin].max_valid_ns;
+    while (end < sources.size() && sources[end].min_valid_ns <= group_max) {
+      group_max = std::max(group_max, sources[end].max_valid_ns);
+      ++end;
+    }
+    const ScanSource& only = sources[begin];
+    if (end == begin + 1 && only.reader != nullptr) {
+      const chunk::BlockStats& stats = only.field->blocks[only.block].stats;
+      const bool clean =
+          (stats.flags & (chunk::BlockStats::kMultipleVersions |
+                          chunk::BlockStats::kHasTombstones)) == 0 &&
+          stats.max_system_ns <= as_of.ns;
+      const bool inside = stats.min_valid_ns >= min_ns && BeforeRangeEnd(stats.max_valid_ns, max_ns);
+      if (clean && inside && consumer.TakeBlockStats(*type, stats)) {
+        ++count.blocks_from_stats;
+        begin = end;
+        continue;
+      }
+      rows.Clear();
+      rows.type = *type;
+      STRATA_RETURN_IF_ERROR(only.reader->ReadBlock(*only.series, *only.field, only.block, &rows));
+      ++count.blocks_decoded;
+      if (clean) {
+        // One version per point, all visible: the rows in range are the answer as they are.
+        const auto lo = std::lower_bound(rows.valid_ns.begin(), rows.valid_ns.end(), min_ns);
+        auto hi = rows.valid_ns.end();
+        if (max_ns != kNoEndNs) hi = std::lower_bound(lo, rows.valid_ns.end(), max_ns);
+        EmitRows(rows, lo - rows.valid_ns.begin(), hi - rows.valid_ns.begin(), consumer);
+        begin = end;
+        continue;
+      }
+    } else {
+      rows.Clear();
+      rows.type = *type;
+      for (size_t i = begin; i < end; ++i) {
+        const ScanSource& s = sources[i];
+        if (s.reader == nullptr) continue;  // memtable rows go last: they are the newest
+        STRATA_RETURN_IF_ERROR(s.reader->ReadBlock(*s.series, *s.field, s.block, &rows));
+        ++count.blocks_decoded;
+      }
+      for (size_t i = begin; i < end; ++i) {
+        if (sources[i].reader != nullptr) continue;
+        for (size_t r = 0; r < memtable_rows.size(); ++r) rows.AppendRow(memtable_rows, r);
+      }
+    }
+    resolved.Clear();
+    resolved.type = *type;
+    ResolveVersionsInto(rows, min_ns, max_ns, as_of.ns, &resolved);
+    EmitRows(resolved, 0, resolved.size(), consumer);
+    begin = end;
+  }
   return Status::OK();
 }
 

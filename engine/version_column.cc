@@ -217,6 +217,20 @@ void ResolveVersions(const VersionColumn& column, int64_t min_ns, int64_t max_ns
   finish();
 }
 
+void ResolveVersionsInto(const VersionColumn& column, int64_t min_ns, int64_t max_ns,
+                         int64_t as_of_ns, VersionColumn* out) {
+  constexpr size_t kNone = static_cast<size_t>(-1);
+  size_t pending = kNone;
+  auto finish = [&] {
+    if (pending != kNone && !column.tombstone[pending]) out->AppendRow(column, pending);
+  };
+  ForEachRowInOrder(column, min_ns, max_ns, as_of_ns, [&](size_t i) {
+    if (pending != kNone && column.valid_ns[pending] != column.valid_ns[i]) finish();
+    pending = i;
+  });
+  finish();
+}
+
 namespace {
 
 // Versions of one point, oldest first, as ForEachVersion defines them. `previous` is the content

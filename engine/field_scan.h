@@ -1,0 +1,62 @@
+#pragma once
+
+// The batch interface of a scan over one (series, field): resolved points arrive in valid-time
+// order as parallel arrays, and a chunk block whose points no other version can shadow is first
+// offered as its statistics, so aggregates can skip decoding it (DESIGN §4, issue 4 item 5).
+// Thread-safety: a consumer is used by one scan at a time, on the scanning thread.
+
+#include <cstdint>
+#include <string>
+
+#include "engine/chunk/chunk_format.h"
+#include "engine/types.h"
+
+namespace strata::engine {
+
+// Resolved points; the arrays are valid only during TakePoints.
+struct PointBatch {
+  FieldType type = FieldType::kFloat;
+  const int64_t* valid_ns = nullptr;
+  const uint64_t* bits = nullptr;          // value bits by type, as VersionColumn::bits
+  const std::string* strings = nullptr;    // kString only
+  size_t size = 0;
+};
+
+class FieldScanConsumer {
+ public:
+  virtual ~FieldScanConsumer() = default;
+
+  // Offered for a block lying wholly inside the scan's range whose rows are exactly its visible
+  // points as of the scan: one version per valid time, no tombstone, every system time <= AS OF,
+  // and no row of any other block or memtable within its valid-time range. Return true when the
+  // statistics suffice; the block is then not read.
+  virtual bool TakeBlockStats(FieldType /*type*/, const chunk::BlockStats& /*stats*/) {
+    return false;
+  }
+
+  virtual void TakePoints(const PointBatch& batch) = 0;
+};
+
+// What a scan read, for EXPLAIN.
+struct ScanCounters {
+  uint64_t partitions_read = 0;
+  uint64_t files_read = 0;
+  uint64_t files_pruned = 0;      // outside the time range or newer than AS OF
+  uint64_t blocks_skipped = 0;    // outside the time range or newer than AS OF
+  uint64_t blocks_decoded = 0;
+  uint64_t blocks_from_stats = 0;
+  uint64_t memtable_rows = 0;
+
+  ScanCounters& operator+=(const ScanCounters& o) {
+    partitions_read += o.partitions_read;
+    files_read += o.files_read;
+    files_pruned += o.files_pruned;
+    blocks_skipped += o.blocks_skipped;
+    blocks_decoded += o.blocks_decoded;
+    blocks_from_stats += o.blocks_from_stats;
+    memtable_rows += o.memtable_rows;
+    return *this;
+  }
+};
+
+}  // namespace strata::engine
