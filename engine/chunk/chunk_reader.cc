@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <bit>
+#include <cstring>
 
 #include "engine/codec/block_compressor.h"
 #include "engine/codec/codec.h"
@@ -160,6 +161,19 @@ Status ChunkReader::BlockError(const SeriesEntry& series, const FieldEntry& fiel
                             "): " + what);
 }
 
+namespace {
+
+// Appends 8-byte values as their bit patterns in one copy (the scan's hot path).
+template <typename T>
+void AppendAsBits(const std::vector<T>& values, std::vector<uint64_t>* bits) {
+  static_assert(sizeof(T) == sizeof(uint64_t));
+  const size_t base = bits->size();
+  bits->resize(base + values.size());
+  if (!values.empty()) std::memcpy(bits->data() + base, values.data(), values.size() * 8);
+}
+
+}  // namespace
+
 Status ChunkReader::ReadBlock(const SeriesEntry& series, const FieldEntry& field, size_t index,
                               VersionColumn* out) const {
   const BlockRef& ref = field.blocks[index];
@@ -200,13 +214,13 @@ Status ChunkReader::ReadBlock(const SeriesEntry& series, const FieldEntry& field
     case FieldType::kFloat: {
       std::vector<double> v;
       decoded = codec::DecodeFloats(value_col, n, &v);
-      for (double x : v) out->bits.push_back(std::bit_cast<uint64_t>(x));
+      AppendAsBits(v, &out->bits);
       break;
     }
     case FieldType::kInt: {
       std::vector<int64_t> v;
       decoded = codec::DecodeInts(value_col, n, &v);
-      for (int64_t x : v) out->bits.push_back(static_cast<uint64_t>(x));
+      AppendAsBits(v, &out->bits);
       break;
     }
     case FieldType::kUint: {

@@ -62,10 +62,10 @@ void Unpack64(const char* in, uint64_t* out) {
   if constexpr (W == 0) {
     std::fill(out, out + 64, 0);
   } else if constexpr (W == 64) {
-    for (int i = 0; i < 64; ++i) out[i] = DecodeFixed64(in + 8 * i);
+    for (int i = 0; i < 64; ++i) out[i] = LoadLittleEndian64(in + 8 * i);
   } else {
     uint64_t words[W];
-    for (int j = 0; j < W; ++j) words[j] = DecodeFixed64(in + 8 * j);
+    for (int j = 0; j < W; ++j) words[j] = LoadLittleEndian64(in + 8 * j);
     constexpr uint64_t kMask = (uint64_t{1} << W) - 1;
 #pragma GCC unroll 64
     for (int i = 0; i < 64; ++i) {
@@ -90,7 +90,7 @@ size_t VarintLength(uint64_t v) { return static_cast<size_t>(std::max(1, (BitWid
 
 // Loads up to 8 bytes at p (fewer if the range ends), little-endian, zero-extended.
 inline uint64_t LoadWord(const uint8_t* p, size_t avail) {
-  if (avail >= 8) return DecodeFixed64(reinterpret_cast<const char*>(p));
+  if (avail >= 8) return LoadLittleEndian64(reinterpret_cast<const char*>(p));
   uint64_t w = 0;
   for (size_t i = 0; i < avail; ++i) w |= static_cast<uint64_t>(p[i]) << (8 * i);
   return w;

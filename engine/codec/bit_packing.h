@@ -2,7 +2,7 @@
 
 // Fixed-width bit packing and frame-of-reference miniblocks, the integer back end of the
 // delta-of-delta, run-length, delta-zigzag and decimal-float codecs.
-// Format: docs/format/codecs.md v1, "Packed runs" and "Miniblocks".
+// Format: docs/format/codecs.md v2, "Packed runs" and "Miniblocks".
 // Thread-safety: pure functions, thread-safe.
 
 #include <bit>

@@ -2,7 +2,7 @@
 
 // Boolean and tombstone-flag columns (CodecId::kBitmap): a run flag when every value is the
 // same (2 bytes per block), else one bit per value.
-// Format: docs/format/codecs.md v1, "kBitmap".
+// Format: docs/format/codecs.md v2, "kBitmap".
 // Thread-safety: pure functions, thread-safe.
 
 #include <cstdint>

@@ -3,7 +3,7 @@
 // Column codecs for chunk-file blocks (DESIGN §4). Each block column is encoded by one codec
 // into bytes that begin with a one-byte CodecId, so a reader knows how to decode it and the
 // encoder may pick the best codec per block (e.g. decimal floats vs. XOR floats).
-// Format: docs/format/codecs.md, version 1. CodecId values are persisted:
+// Format: docs/format/codecs.md, version 2. CodecId values are persisted:
 // never renumber.
 //
 // Contracts common to every codec:
@@ -31,9 +31,9 @@ inline constexpr size_t kMaxBlockPoints = 4096;
 enum class CodecId : uint8_t {
   kDeltaOfDelta = 1,     // int64 timestamps: first value, first delta, then zigzag delta-of-deltas
   kRunLengthDelta = 2,   // int64 system times: runs of equal deltas (one batch = one time)
-  kDecimalFloat = 3,     // doubles that are short decimals: scaled to integers, delta bit-packed
+  kDecimalFloat = 3,     // doubles that are short decimals: scaled to integers, delta-coded
   kXorFloat = 4,         // any doubles: Gorilla/Chimp-style XOR with the previous value
-  kDeltaZigZag = 5,      // int64/uint64: delta + zigzag + bit packing
+  kDeltaZigZag = 5,      // int64/uint64: delta + zigzag + bit packing or Huffman coding
   kBitmap = 6,           // booleans and tombstone flags
   kDictionary = 7,       // strings: dictionary of distinct values + bit-packed indexes
 };

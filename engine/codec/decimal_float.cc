@@ -2,6 +2,7 @@
 
 #include <bit>
 #include <cmath>
+#include <memory>
 
 #include "engine/codec/codec_internal.h"
 #include "engine/codec/int_delta_zigzag.h"
@@ -87,15 +88,23 @@ Status DecodeDecimalFloat(std::string_view in, std::span<double> out) {
   uint8_t e;
   if (!r.ReadByte(&e)) return CodecCorruption(kId, "missing exponent", r.offset());
   if (e > kMaxDecimalExponent) return CodecCorruption(kId, "exponent above 18", r.offset() - 1);
-  std::vector<int64_t> ints(out.size());
-  STRATA_RETURN_IF_ERROR(DecodeIntSequence(kId, &r, ints));
+  // Uninitialized: DecodeIntSequence writes every element.
+  const auto ints = std::make_unique_for_overwrite<int64_t[]>(out.size());
+  STRATA_RETURN_IF_ERROR(DecodeIntSequence(kId, &r, std::span(ints.get(), out.size())));
   STRATA_RETURN_IF_ERROR(ExpectEnd(kId, r));
+  // Unscale in two loops without early exits (the caller discards `out` on error): the
+  // conversions, then the divisions alone, which the compiler vectorizes (divpd; the same
+  // IEEE division per lane as Unscale).
+  // |r| < 2^53 iff r + 2^53 - 1 is in [0, 2^54 - 2] (unsigned, wrapping).
+  constexpr uint64_t kOffset = kMaxDecimalMagnitude - 1;
+  uint64_t out_of_range = 0;
   for (size_t i = 0; i < out.size(); ++i) {
-    if (ints[i] <= -kMaxDecimalMagnitude || ints[i] >= kMaxDecimalMagnitude) {
-      return CodecCorruption(kId, "scaled integer beyond 2^53", r.offset());
-    }
-    out[i] = Unscale(ints[i], e);
+    out_of_range |= static_cast<uint64_t>(ints[i]) + kOffset > 2 * kOffset;
+    out[i] = static_cast<double>(ints[i]);
   }
+  if (out_of_range != 0) return CodecCorruption(kId, "scaled integer beyond 2^53", r.offset());
+  const double divisor = kPow10[e];
+  for (double& v : out) v /= divisor;
   return Status::OK();
 }
 

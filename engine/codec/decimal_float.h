@@ -4,7 +4,7 @@
 // stored as the integer r = round(v * 10^e) for one block-wide exponent e, and decoded as
 // (double)r / 10^e — the exact operation the encoder verified bit for bit. The integers use
 // the integer-sequence layout (int_delta_zigzag.h).
-// Format: docs/format/codecs.md v1, "kDecimalFloat".
+// Format: docs/format/codecs.md v2, "kDecimalFloat".
 // Thread-safety: pure functions, thread-safe.
 
 #include <cstdint>

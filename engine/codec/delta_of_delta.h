@@ -4,7 +4,7 @@
 // delta-of-deltas divided by their common divisor, in frame-of-reference miniblocks. A regular
 // interval makes every delta-of-delta zero, so a miniblock costs its 2-byte header and no bits
 // per point; the divisor makes irregular whole-second (or whole-minute) steps cheap.
-// Format: docs/format/codecs.md v1, "kDeltaOfDelta".
+// Format: docs/format/codecs.md v2, "kDeltaOfDelta".
 // Thread-safety: pure functions, thread-safe.
 
 #include <cstdint>

@@ -1,9 +1,11 @@
 #include "engine/codec/int_delta_zigzag.h"
 
 #include <algorithm>
+#include <optional>
 #include <vector>
 
 #include "engine/codec/bit_packing.h"
+#include "engine/codec/split_huffman.h"
 #include "util/coding.h"
 
 namespace strata::engine::codec {
@@ -26,9 +28,21 @@ void EncodeIntSequence(std::span<const int64_t> values, std::string* out) {
   const uint64_t delta_divisor = DivideByCommonDivisor(deltas);
   std::vector<int64_t> scaled(values.begin(), values.end());
   const uint64_t value_divisor = DivideByCommonDivisor(scaled);
-  const size_t delta_bytes = VarintBytes(delta_divisor) + VarintBytes(ZigZagEncode(values[0])) +
-                             PackedMiniblocksSize(deltas);
+  const size_t delta_header_bytes =
+      VarintBytes(delta_divisor) + VarintBytes(ZigZagEncode(values[0]));
+  const size_t delta_bytes = delta_header_bytes + PackedMiniblocksSize(deltas);
   const size_t value_bytes = VarintBytes(value_divisor) + PackedMiniblocksSize(scaled);
+
+  std::vector<uint64_t> zigzag(deltas.size());
+  for (size_t i = 0; i < deltas.size(); ++i) zigzag[i] = ZigZagEncode(deltas[i]);
+  const std::optional<SplitHuffmanPlan> plan = PlanSplitHuffman(zigzag);
+  if (plan && delta_header_bytes + plan->encoded_bytes < std::min(value_bytes, delta_bytes)) {
+    out->push_back(static_cast<char>(IntSequenceMode::kHuffmanDeltas));
+    PutVarint64(out, delta_divisor);
+    PutVarint64(out, ZigZagEncode(values[0]));
+    EncodeSplitHuffman(zigzag, *plan, out);
+    return;
+  }
   if (value_bytes < delta_bytes) {
     out->push_back(static_cast<char>(IntSequenceMode::kValues));
     PutVarint64(out, value_divisor);
@@ -45,7 +59,7 @@ Status DecodeIntSequence(CodecId id, ByteReader* in, std::span<int64_t> out) {
   if (out.empty()) return Status::OK();
   uint8_t mode;
   if (!in->ReadByte(&mode)) return CodecCorruption(id, "missing sequence mode", in->offset());
-  if (mode > static_cast<uint8_t>(IntSequenceMode::kDeltas)) {
+  if (mode > static_cast<uint8_t>(IntSequenceMode::kHuffmanDeltas)) {
     return CodecCorruption(id, "unknown sequence mode", in->offset() - 1);
   }
   uint64_t divisor;
@@ -59,6 +73,15 @@ Status DecodeIntSequence(CodecId id, ByteReader* in, std::span<int64_t> out) {
     return Status::OK();
   }
   if (!in->ReadZigZag(&out[0])) return CodecCorruption(id, "truncated first value", in->offset());
+  if (static_cast<IntSequenceMode>(mode) == IntSequenceMode::kHuffmanDeltas) {
+    // int64_t and uint64_t may alias each other (they are the signed/unsigned pair).
+    const std::span<uint64_t> zigzag(reinterpret_cast<uint64_t*>(out.data()) + 1, out.size() - 1);
+    STRATA_RETURN_IF_ERROR(DecodeSplitHuffman(id, in, zigzag));
+    for (size_t i = 1; i < out.size(); ++i) {
+      out[i] = WrapAdd(out[i - 1], WrapMul(ZigZagDecode(zigzag[i - 1]), divisor));
+    }
+    return Status::OK();
+  }
   STRATA_RETURN_IF_ERROR(UnpackMiniblocks(id, in, out.subspan(1)));
   for (size_t i = 1; i < out.size(); ++i) out[i] = WrapAdd(out[i - 1], WrapMul(out[i], divisor));
   return Status::OK();

@@ -1,9 +1,10 @@
 #pragma once
 
 // Integer columns (CodecId::kDeltaZigZag) and the integer-sequence layout it shares with the
-// decimal-float codec: either frame-of-reference miniblocks of the values themselves or the
-// first value plus miniblocks of the deltas, whichever is smaller for the block.
-// Format: docs/format/codecs.md v1, "Integer sequence" and "kDeltaZigZag".
+// decimal-float codec: frame-of-reference miniblocks of the values themselves, the first value
+// plus miniblocks of the deltas, or the first value plus the zigzag deltas entropy-coded
+// (split_huffman.h), whichever is smallest for the block.
+// Format: docs/format/codecs.md v2, "Integer sequence" and "kDeltaZigZag".
 // Thread-safety: pure functions, thread-safe.
 
 #include <cstdint>
@@ -21,10 +22,13 @@ namespace strata::engine::codec {
 enum class IntSequenceMode : uint8_t {
   kValues = 0,  // miniblocks of value / divisor
   kDeltas = 1,  // zigzag varint first value, then miniblocks of the n-1 wrapping deltas / divisor
+  kHuffmanDeltas = 2,  // zigzag varint first value, then split-Huffman zigzag(delta / divisor)
 };
 
 // Appends the sequence: nothing for an empty one, else [u8 mode][varint divisor][mode's body],
-// the divisor being the common divisor of what the mode packs.
+// the divisor being the common divisor of what the mode packs. The mode is the one with the
+// fewest bytes, kDeltas winning ties with kValues, and kHuffmanDeltas used only when strictly
+// smaller than both (so a sequence never grows against the v1 layout).
 void EncodeIntSequence(std::span<const int64_t> values, std::string* out);
 
 // Reads out.size() values written by EncodeIntSequence; Corruption naming `id` if malformed.

@@ -4,7 +4,7 @@
 // block is a few runs of one repeated value; each run is (jump from the previous run's value,
 // length). Jumps and lengths are packed in frame-of-reference miniblocks, so a block whose
 // every point has its own time (live ingest) still packs its jumps tightly.
-// Format: docs/format/codecs.md v1, "kRunLengthDelta".
+// Format: docs/format/codecs.md v2, "kRunLengthDelta".
 // Thread-safety: pure functions, thread-safe.
 
 #include <cstdint>

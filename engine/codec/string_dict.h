@@ -2,7 +2,7 @@
 
 // String columns (CodecId::kDictionary): the distinct values in first-seen order, each
 // length-prefixed, then one bit-packed dictionary index per value.
-// Format: docs/format/codecs.md v1, "kDictionary".
+// Format: docs/format/codecs.md v2, "kDictionary".
 // Thread-safety: pure functions, thread-safe.
 
 #include <span>

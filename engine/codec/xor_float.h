@@ -3,7 +3,7 @@
 // Any float column (CodecId::kXorFloat), the fallback of the decimal codec: Chimp-style XOR
 // with the previous value (Liakos et al., VLDB 2022). Works on bit patterns, so NaN payloads,
 // infinities, -0.0 and denormals round-trip.
-// Format: docs/format/codecs.md v1, "kXorFloat".
+// Format: docs/format/codecs.md v2, "kXorFloat".
 // Thread-safety: pure functions, thread-safe.
 
 #include <cstddef>

@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <functional>
 #include <random>
 #include <string>
@@ -70,6 +71,22 @@ std::vector<Case> Cases() {
   std::vector<double> walk(300);
   for (size_t i = 0; i < walk.size(); ++i) walk[i] = static_cast<double>(i % 17) * 0.25 + 3;
   floats("decimal_walk", walk, false);
+  // Integer-sequence mode 2 (split-Huffman deltas): a two-decimal random walk, and integers
+  // with outliers that take escapes.
+  std::normal_distribution<double> step(0.0, 1.0);
+  std::vector<double> gauss_walk(600);
+  std::vector<int64_t> int_walk(600);
+  double x = 50;
+  for (size_t i = 0; i < gauss_walk.size(); ++i) {
+    x += step(rng);
+    gauss_walk[i] = std::round(x * 100) / 100;
+    int_walk[i] = std::llround(x * 100) + (i % 97 == 0 ? int64_t{1} << 40 : 0);
+  }
+  floats("decimal_huffman_walk", gauss_walk, false);
+  std::string huffman_ints;
+  EncodeInts(int_walk, &huffman_ints);
+  cases.push_back(
+      {"dz_huffman_escapes", huffman_ints, int_walk.size(), Checked<int64_t>(DecodeInts)});
   floats("xor_walk", walk, true);
   for (const auto& [name, v] : testing::FloatShapes()) {
     if (name == "specials" || name == "random_bit_patterns") floats("xor_" + name, v, true);
@@ -93,6 +110,10 @@ std::vector<Case> Cases() {
 TEST(CodecCorruptionTest, ValidCasesDecode) {
   for (const Case& c : Cases()) {
     EXPECT_TRUE(c.decode(c.encoded, c.count).ok()) << c.name;
+    if (c.name.find("huffman") != std::string::npos) {  // they do test mode 2
+      const size_t mode_byte = c.encoded[0] == static_cast<char>(CodecId::kDecimalFloat) ? 2 : 1;
+      EXPECT_EQ(c.encoded[mode_byte], 2) << c.name;
+    }
   }
 }
 
@@ -174,6 +195,45 @@ TEST(CodecCorruptionTest, ImpossibleFieldsAreCorruption) {
                                         5),
                             1, &strs)
                   .IsCorruption());
+  // Split-Huffman deltas (integer-sequence mode 2), from the golden column of 100, 100, 101,
+  // 101, 100, 101, 101, 101, 601, 601, 600, 600, 601: [05][02][divisor 01][v0 c8 01]
+  // [k 00][S 03][escape bits 0a][lengths 31 32][first stream bytes 02][b2 00][5e be 09].
+  const std::string good("\x05\x02\x01\xc8\x01\x00\x03\x0a\x31\x32\x02\xb2\x00\x5e\xbe\x09", 16);
+  ASSERT_TRUE(DecodeInts(good, 13, &i64).ok());
+  EXPECT_EQ(
+      i64, (std::vector<int64_t>{100, 100, 101, 101, 100, 101, 101, 101, 601, 601, 600, 600, 601}));
+  const auto with = [&](size_t pos, char byte) {
+    std::string bad = good;
+    bad[pos] = byte;
+    return bad;
+  };
+  const std::pair<std::string, std::string> huffman_damage[] = {
+      {"k 64", with(5, '\x40')},
+      {"no direct symbols", with(6, '\x00')},
+      {"65 direct symbols", with(6, '\x41')},
+      {"escape width 65", with(7, '\x41')},
+      {"incomplete code", with(8, '\x33')},
+      {"oversubscribed code", with(8, '\x11')},
+      {"code length 12", with(8, '\xc1')},
+      {"odd length count, nonzero padding nibble", with(6, '\x02')},
+      {"first stream one byte short", with(10, '\x01')},
+      {"first stream one byte long", with(10, '\x03')},
+      {"first stream beyond the column", with(10, '\x7f')},
+      {"first stream padding", with(12, '\x04')},
+      {"second stream padding", with(15, '\x29')},
+  };
+  for (const auto& [what, bad] : huffman_damage) {
+    const Status s = DecodeInts(bad, 13, &i64);
+    EXPECT_TRUE(s.IsCorruption()) << what << ": " << s.ToString();
+  }
+  EXPECT_TRUE(DecodeInts(good.substr(0, 15), 13, &i64).IsCorruption());  // second stream short
+  EXPECT_TRUE(DecodeInts(good + '\0', 13, &i64).IsCorruption());
+  EXPECT_TRUE(DecodeInts(good, 12, &i64).IsCorruption());  // codes left over
+  // A few more values can decode from the padding bits (symbol 0 has code 0); many cannot.
+  EXPECT_TRUE(DecodeInts(good, 40, &i64).IsCorruption());
+  // Unknown integer-sequence mode 3.
+  EXPECT_TRUE(DecodeInts(with(1, '\x03'), 13, &i64).IsCorruption());
+
   // XOR: a "same leading zeros" entry before any leading zeros were written.
   std::string xor_col(1, '\x04');
   xor_col.append(8, '\0');

@@ -46,6 +46,14 @@ TEST(CodecGoldenTest, DecimalFloat) {
   EXPECT_EQ(Encoded([&](std::string* o) { EncodeFloats(v, o); }), "03 02 00 19 62 02 39");
 }
 
+TEST(CodecGoldenTest, DecimalFloatHuffmanDeltas) {
+  // The integers of the DeltaZigZagHuffmanDeltas example, divided by 100.
+  const std::vector<double> v = {1.0,  1.0,  1.01, 1.01, 1.0, 1.01, 1.01,
+                                 1.01, 6.01, 6.01, 6.0,  6.0, 6.01};
+  EXPECT_EQ(Encoded([&](std::string* o) { EncodeFloats(v, o); }),
+            "03 02 02 01 c8 01 00 03 0a 31 32 02 b2 00 5e be 09");
+}
+
 TEST(CodecGoldenTest, XorFloat) {
   const std::vector<double> v = {1.0, 1.0, 1.5, -2.0, 0.1 + 0.2};
   EXPECT_EQ(Encoded([&](std::string* o) { EncodeFloats(v, o); }),
@@ -55,6 +63,14 @@ TEST(CodecGoldenTest, XorFloat) {
 TEST(CodecGoldenTest, DeltaZigZag) {
   const std::vector<int64_t> v = {-3, 4, 4, 100, -100};
   EXPECT_EQ(Encoded([&](std::string* o) { EncodeInts(v, o); }), "05 00 01 c7 01 08 61 68 68 c8 00");
+}
+
+TEST(CodecGoldenTest, DeltaZigZagHuffmanDeltas) {
+  // Small steps and one jump: integer-sequence mode 2 (split-Huffman deltas), read byte by
+  // byte in docs/format/codecs.md "Examples".
+  const std::vector<int64_t> v = {100, 100, 101, 101, 100, 101, 101, 101, 601, 601, 600, 600, 601};
+  EXPECT_EQ(Encoded([&](std::string* o) { EncodeInts(v, o); }),
+            "05 02 01 c8 01 00 03 0a 31 32 02 b2 00 5e be 09");
 }
 
 TEST(CodecGoldenTest, Bitmap) {

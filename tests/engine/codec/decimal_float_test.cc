@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "engine/codec/codec.h"
+#include "engine/codec/xor_float.h"
 #include "util/coding.h"
 
 namespace strata::engine::codec {
@@ -66,12 +67,30 @@ TEST(CodecDecimalFloatTest, ShortDecimalsTakeTheDecimalPath) {
 }
 
 TEST(CodecDecimalFloatTest, XorWinsWhenItIsSmaller) {
-  // Valid decimals, but mostly one repeated value with rare huge ones: XOR spends 2 bits on a
-  // repeat, the packed integers spend the huge values' width on every point.
+  // Valid decimals, but random powers of two up to 2^40: consecutive doubles differ only in
+  // their exponent bits, which XOR stores in about 20 bits a value, while the integer deltas
+  // are spread over 40 bits, packed or entropy coded.
+  std::mt19937_64 rng(5);
+  std::vector<double> values(1000);
+  for (double& v : values) v = std::ldexp(1.0, static_cast<int>(rng() % 41));
+  ASSERT_EQ(Exponent(values), 0);
+  EXPECT_EQ(EncodedCodec(values), CodecId::kXorFloat);
+  ExpectRoundTrip(values);
+}
+
+TEST(CodecDecimalFloatTest, RareJumpsInARunStayDecimalWithEntropyCoding) {
+  // Mostly one value with rare huge jumps (v1 of the format wrote XOR here: 2 bits a repeat
+  // beat the jumps' width on every packed point): the split-Huffman deltas spend about 1 bit
+  // a repeat and escape the jumps.
   std::vector<double> values(1000, 0.0);
   for (size_t i = 0; i < values.size(); i += 100) values[i] = 123456789.5 + static_cast<double>(i);
   ASSERT_EQ(Exponent(values), 1);
-  EXPECT_EQ(EncodedCodec(values), CodecId::kXorFloat);
+  EXPECT_EQ(EncodedCodec(values), CodecId::kDecimalFloat);
+  std::string decimal;
+  std::string xor_form;
+  EncodeFloats(values, &decimal);
+  EncodeXorFloat(values, &xor_form);
+  EXPECT_LT(decimal.size(), xor_form.size());
   ExpectRoundTrip(values);
 }
 
