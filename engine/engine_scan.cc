@@ -166,7 +166,7 @@ Status Engine::ScanFieldBatches(SeriesId series, std::string_view field, int64_t
 
   // Sources whose valid-time ranges overlap form one group, resolved together; groups are
   // disjoint and in order, so the points come out in valid-time order.
-  VersionColumn rows, resolved;
+  VersionColumn rows;
   for (size_t begin = 0; begin < sources.size();) {
     size_t end = begin + 1;
     int64_t group_max = sources[begin].max_valid_ns;
@@ -214,10 +214,10 @@ Status Engine::ScanFieldBatches(SeriesId series, std::string_view field, int64_t
         for (size_t r = 0; r < memtable_rows.size(); ++r) rows.AppendRow(memtable_rows, r);
       }
     }
-    resolved.Clear();
-    resolved.type = *type;
-    ResolveVersionsInto(rows, min_ns, max_ns, as_of.ns, &resolved);
-    EmitRows(resolved, 0, resolved.size(), consumer);
+    ResolveVersionSpans(rows, min_ns, max_ns, as_of.ns,
+                        [&](size_t span_begin, size_t span_end) {
+                          EmitRows(rows, span_begin, span_end, consumer);
+                        });
     begin = end;
   }
   return Status::OK();

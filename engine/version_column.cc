@@ -217,18 +217,28 @@ void ResolveVersions(const VersionColumn& column, int64_t min_ns, int64_t max_ns
   finish();
 }
 
-void ResolveVersionsInto(const VersionColumn& column, int64_t min_ns, int64_t max_ns,
-                         int64_t as_of_ns, VersionColumn* out) {
+void ResolveVersionSpans(const VersionColumn& column, int64_t min_ns, int64_t max_ns,
+                         int64_t as_of_ns,
+                         const std::function<void(size_t begin, size_t end)>& visit) {
   constexpr size_t kNone = static_cast<size_t>(-1);
   size_t pending = kNone;
+  size_t span_begin = kNone, span_end = kNone;
   auto finish = [&] {
-    if (pending != kNone && !column.tombstone[pending]) out->AppendRow(column, pending);
+    if (pending == kNone || column.tombstone[pending]) return;
+    if (span_begin != kNone && pending == span_end) {
+      ++span_end;
+      return;
+    }
+    if (span_begin != kNone) visit(span_begin, span_end);
+    span_begin = pending;
+    span_end = pending + 1;
   };
   ForEachRowInOrder(column, min_ns, max_ns, as_of_ns, [&](size_t i) {
     if (pending != kNone && column.valid_ns[pending] != column.valid_ns[i]) finish();
     pending = i;
   });
   finish();
+  if (span_begin != kNone) visit(span_begin, span_end);
 }
 
 namespace {

@@ -42,10 +42,10 @@ void ResolveVersions(const VersionColumn& column, int64_t min_ns, int64_t max_ns
                      int64_t as_of_ns,
                      const std::function<void(int64_t valid_ns, const FieldValue& value)>& visit);
 
-// Like ResolveVersions, but appends the visible points (never tombstones) as rows of *out, whose
-// type must be column's. For batch consumers (engine/field_scan.h).
-void ResolveVersionsInto(const VersionColumn& column, int64_t min_ns, int64_t max_ns,
-                         int64_t as_of_ns, VersionColumn* out);
+// Like ResolveVersions, but visits the visible rows as spans [begin, end) of consecutive row
+// indices, in valid-time order: a scan can hand the column's own arrays on without copying.
+void ResolveVersionSpans(const VersionColumn& column, int64_t min_ns, int64_t max_ns,
+                         int64_t as_of_ns, const std::function<void(size_t begin, size_t end)>& visit);
 
 // One version of a point as VERSIONS lists it (DESIGN §7). system_to_ns is the system time of
 // the next version of the same point, or kOpenSystemTo while it is still current (as of the

@@ -13,7 +13,8 @@
 namespace strata::query {
 
 struct Literal {
-  enum class Kind { kString, kInteger, kNumber, kTime, kRegex, kBool };
+  // kDuration: a duration argument such as rolling_median(f, 1h); integer holds nanoseconds.
+  enum class Kind { kString, kInteger, kNumber, kTime, kRegex, kBool, kDuration };
   Kind kind = Kind::kInteger;
   std::string text;  // kString, kRegex: contents; others: as written
   int64_t integer = 0;  // kInteger, kTime (nanoseconds), kBool (0/1)
@@ -38,20 +39,52 @@ struct SelectItem {
   uint32_t line = 1, column = 1;
 };
 
+// GROUP BY time(<interval>[, <offset>]) [, <tag> ...] | GROUP BY <tag> [, ...]
+struct GroupBy {
+  int64_t interval_ns = 0;  // 0: no time buckets
+  int64_t offset_ns = 0;    // bucket starts are multiples of interval_ns plus this
+  std::vector<std::string> tags;  // in the order written
+  bool all_tags = false;          // GROUP BY *
+};
+
+struct Fill {
+  enum class Mode { kNull, kNone, kPrevious, kLinear, kValue };
+  Mode mode = Mode::kNull;  // InfluxDB's default
+  double value = 0;         // kValue
+  std::string text;         // kValue: as written, so integer fields fill with an integer
+};
+
 struct SelectStatement {
+  // EXPLAIN SELECT ...: answer with the plan instead of the rows (DESIGN §7).
+  bool explain = false;
   // SELECT VERSIONS <field>: list every version of the one raw field in items[0] instead of
   // resolving points.
   bool versions = false;
   std::vector<SelectItem> items;
   std::string measurement;
   std::unique_ptr<Condition> where;
+  GroupBy group_by;
+  Fill fill;
   std::optional<int64_t> as_of_ns;
+  bool descending = false;          // ORDER BY time DESC
+  std::optional<uint64_t> limit;    // LIMIT n: at most n rows per group, as in InfluxDB
 };
 
 // DELETE FROM <measurement> [WHERE ...]: tombstones every currently visible point it matches.
 struct DeleteStatement {
   std::string measurement;
   std::unique_ptr<Condition> where;  // tag conditions and top-level ANDed time conditions
+};
+
+// SHOW MEASUREMENTS | SHOW SERIES [FROM m] | SHOW TAG KEYS [FROM m]
+// | SHOW TAG VALUES [FROM m] WITH KEY = k | SHOW FIELD KEYS [FROM m] | SHOW PARTITIONS
+// | SHOW ROLLUPS
+struct ShowStatement {
+  enum class What { kMeasurements, kSeries, kTagKeys, kTagValues, kFieldKeys, kPartitions, kRollups };
+  What what = What::kMeasurements;
+  std::string measurement;  // FROM m; empty: every measurement
+  std::string tag_key;      // kTagValues: WITH KEY = k
+  std::unique_ptr<Condition> where;  // SHOW SERIES/TAG VALUES ... WHERE <tag conditions>
 };
 
 }  // namespace strata::query

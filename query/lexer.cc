@@ -2,9 +2,11 @@
 
 #include <cctype>
 #include <charconv>
+#include <cstdio>
 #include <limits>
 
 #include "util/civil_time.h"
+#include "util/utf8.h"
 
 namespace strata::query {
 namespace {
@@ -20,6 +22,10 @@ class Lexer {
   explicit Lexer(std::string_view text) : text_(text) {}
 
   Result<std::vector<Token>> Run() {
+    // Error messages quote the text back to the client, and the wire protocol is UTF-8.
+    if (const size_t bad = FindInvalidUtf8(text_); bad != std::string_view::npos) {
+      return ErrorAtOffset(bad, "invalid UTF-8");
+    }
     std::vector<Token> tokens;
     while (true) {
       SkipSpace();
@@ -43,6 +49,10 @@ class Lexer {
         token.kind = c == '"' ? TokenKind::kIdentifier : TokenKind::kString;
         token.quoted = c == '"';
         s = Quoted(c, &token.text);
+        // An empty name would reach the engine as "no measurement" or "no field".
+        if (s.ok() && token.quoted && token.text.empty()) {
+          s = ErrorAtColumn(token.column, "empty quoted identifier");
+        }
       } else if (IsDigit(c) || (c == '.' && pos_ + 1 < text_.size() && IsDigit(text_[pos_ + 1]))) {
         s = NumberOrDuration(&token);
       } else if (c == '/' && after_match_op) {
@@ -76,6 +86,19 @@ class Lexer {
   Status Error(const std::string& reason) const {
     return ErrorAtColumn(static_cast<uint32_t>(pos_ - line_start_ + 1), reason);
   }
+  // An error at a byte offset of the text, before the lexer has walked to it.
+  Status ErrorAtOffset(size_t offset, const std::string& reason) const {
+    uint32_t line = 1;
+    size_t line_start = 0;
+    for (size_t i = 0; i < offset; ++i) {
+      if (text_[i] == '\n') {
+        ++line;
+        line_start = i + 1;
+      }
+    }
+    return Status::InvalidArgument(std::to_string(line) + ":" +
+                                   std::to_string(offset - line_start + 1) + " " + reason);
+  }
   Status ErrorAtColumn(uint32_t column, const std::string& reason) const {
     return Status::InvalidArgument(std::to_string(line_) + ":" + std::to_string(column) + " " +
                                    reason);
@@ -106,11 +129,13 @@ class Lexer {
     }
   }
 
+  // Quoted text and regexes end on their line: the lexer counts lines only between tokens, and a
+  // statement is one line on the wire anyway. An escaped newline is no exception.
   Status Quoted(char quote, std::string* out) {
     ++pos_;
     while (pos_ < text_.size()) {
       char c = text_[pos_];
-      if (c == '\\' && pos_ + 1 < text_.size()) {
+      if (c == '\\' && pos_ + 1 < text_.size() && text_[pos_ + 1] != '\n') {
         out->push_back(text_[pos_ + 1]);
         pos_ += 2;
       } else if (c == quote) {
@@ -136,6 +161,7 @@ class Lexer {
         ++pos_;
         return Status::OK();
       } else {
+        if (c == '\n') return Error("unterminated regular expression");
         out->push_back(c);
         ++pos_;
       }
@@ -195,7 +221,15 @@ class Lexer {
       ++pos_;
       return Status::OK();
     }
-    return Error(std::string("unexpected character '") + c + "'");
+    const auto byte = static_cast<unsigned char>(c);
+    if (byte < 0x20 || byte == 0x7f) {
+      char hex[8];
+      std::snprintf(hex, sizeof(hex), "0x%02X", byte);
+      return Error(std::string("unexpected control character ") + hex);
+    }
+    // The text is valid UTF-8 (checked first), so the lead byte gives the character's length.
+    const size_t length = byte < 0x80 ? 1 : byte < 0xE0 ? 2 : byte < 0xF0 ? 3 : 4;
+    return Error("unexpected character '" + std::string(text_.substr(pos_, length)) + "'");
   }
 
   std::string_view text_;

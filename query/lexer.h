@@ -37,7 +37,9 @@ struct Token {
 };
 
 // Splits query text into tokens ending with kEnd. A '/' starts a regex only right after =~ or
-// !~; elsewhere it is division. InvalidArgument "<line>:<col> <reason>" on bad input.
+// !~; elsewhere it is division. InvalidArgument "<line>:<col> <reason>" on bad input: invalid
+// UTF-8 (checked first, so every error message quotes valid UTF-8), an unexpected character,
+// an unterminated quote or regex, a malformed number or duration, an empty "" identifier.
 Result<std::vector<Token>> Tokenize(std::string_view text);
 
 // Nanoseconds in a duration literal such as "90s", "1h", "250ms", "1w"; InvalidArgument if the

@@ -204,6 +204,16 @@ TEST(VersionColumnTest, RandomColumnsMatchTheReferenceAtEveryAsOf) {
           << "round " << round << " [" << lo << "," << hi << ")";
       ASSERT_EQ(Listed(c, lo, hi, as_of), ReferenceListed(rows, lo, hi, as_of))
           << "round " << round;
+      // Spans name exactly the visible rows, in order, each span maximal.
+      std::vector<std::pair<int64_t, uint64_t>> from_spans;
+      size_t previous_end = SIZE_MAX;
+      ResolveVersionSpans(c, lo, hi, as_of, [&](size_t begin, size_t end) {
+        ASSERT_LT(begin, end);
+        ASSERT_NE(begin, previous_end) << "adjacent spans must be one";
+        previous_end = end;
+        for (size_t i = begin; i < end; ++i) from_spans.emplace_back(c.valid_ns[i], c.bits[i]);
+      });
+      ASSERT_EQ(from_spans, ReferenceVisible(rows, lo, hi, as_of)) << "round " << round;
     }
   }
 }

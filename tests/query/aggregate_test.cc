@@ -361,3 +361,50 @@ TEST(AggregateTest, ParseAggregateKindKnowsTheFiveAndNamesAnUnknownOne) {
 
 }  // namespace
 }  // namespace strata::query
+
+namespace strata::query {
+namespace {
+
+// Batches (the scan path) and single points must agree for every aggregate, whatever the values.
+TEST(AggregateBatchTest, BatchesGiveTheSameAnswerAsSinglePoints) {
+  std::mt19937_64 rng(3);
+  const double specials[] = {0.0, -0.0, 1.5, -2.25, std::numeric_limits<double>::infinity(),
+                             -std::numeric_limits<double>::infinity(), std::nan(""), 1e300};
+  for (int round = 0; round < 300; ++round) {
+    const size_t n = 1 + rng() % 40;
+    std::vector<int64_t> times(n);
+    std::vector<uint64_t> bits(n);
+    for (size_t i = 0; i < n; ++i) {
+      times[i] = static_cast<int64_t>(i) * 10;
+      const bool special = rng() % 4 == 0 && round % 3 != 0;  // every third round: no NaN/inf
+      const double v = special ? specials[rng() % 8] : static_cast<double>(rng() % 1000) / 8 - 60;
+      bits[i] = std::bit_cast<uint64_t>(v);
+    }
+    for (int k = 0; k <= static_cast<int>(AggregateKind::kSpread); ++k) {
+      const auto kind = static_cast<AggregateKind>(k);
+      Aggregator one(kind, engine::FieldType::kFloat, 90), batch(kind, engine::FieldType::kFloat, 90);
+      for (size_t i = 0; i < n; ++i) {
+        one.Add(times[i], engine::FieldValue::Float(std::bit_cast<double>(bits[i])));
+      }
+      const size_t cut = rng() % (n + 1);  // two batches, as two blocks would give
+      batch.AddBatch(times.data(), bits.data(), nullptr, cut);
+      batch.AddBatch(times.data() + cut, bits.data() + cut, nullptr, n - cut);
+      auto a = one.Finish(), b = batch.Finish();
+      ASSERT_TRUE(a.ok() && b.ok());
+      if (kind == AggregateKind::kSum || kind == AggregateKind::kMean ||
+          kind == AggregateKind::kStddev) {
+        const double x = std::strtod(a->c_str(), nullptr), y = std::strtod(b->c_str(), nullptr);
+        if (std::isnan(x) || std::isinf(x)) {
+          EXPECT_EQ(*a, *b) << AggregateName(kind);
+        } else {
+          EXPECT_NEAR(x, y, 1e-9 * std::max(1.0, std::fabs(x))) << AggregateName(kind);
+        }
+      } else {
+        EXPECT_EQ(*a, *b) << AggregateName(kind) << " round " << round;
+      }
+    }
+  }
+}
+
+}  // namespace
+}  // namespace strata::query

@@ -206,6 +206,60 @@ TEST(LexerTest, UnterminatedQuotesAndRegexAreErrors) {
   }
 }
 
+TEST(LexerTest, ErrorsQuoteOnlyValidUtf8) {
+  struct Case {
+    std::string query;
+    std::string message;
+  };
+  const Case cases[] = {
+      // Invalid UTF-8 anywhere, even inside a string, is reported at its first byte.
+      {"SELECT v FROM cpu WHERE host = 'a\xff'", "1:34 invalid UTF-8"},
+      {"SELECT v\nFROM \xc3(", "2:6 invalid UTF-8"},
+      // A character the language does not use is quoted whole; control bytes in hex.
+      {"SELECT v FROM cpu WHERE v > \xe2\x82\xac"
+       "5",
+       "1:29 unexpected character '\xe2\x82\xac'"},
+      {"SELECT v\x01 FROM cpu", "1:9 unexpected control character 0x01"},
+      {std::string("SELECT v\0 FROM cpu", 18), "1:9 unexpected control character 0x00"},
+  };
+  for (const Case& c : cases) {
+    auto tokens = Tokenize(c.query);
+    ASSERT_FALSE(tokens.ok()) << c.query;
+    EXPECT_EQ(tokens.status().message(), c.message);
+  }
+}
+
+TEST(LexerTest, EmptyQuotedIdentifierIsAnErrorAtItsQuote) {
+  // An empty name would reach the engine as "no measurement" or "no field"; '' stays a string.
+  const std::string query = "SELECT v FROM \"\" WHERE host = ''";
+  auto tokens = Tokenize(query);
+  ASSERT_FALSE(tokens.ok());
+  EXPECT_EQ(tokens.status().message(), Pos(1, query.find('"') + 1) + "empty quoted identifier");
+  auto ok = Tokenize("host = ''");
+  ASSERT_TRUE(ok.ok()) << ok.status().ToString();
+  EXPECT_EQ((*ok)[2].kind, TokenKind::kString);
+  EXPECT_EQ((*ok)[2].text, "");
+}
+
+TEST(LexerTest, QuotesAndRegexesEndOnTheirLine) {
+  // Found by query_parser_fuzzer: a regex running over a newline left every later position on
+  // the wrong line. The error points at the newline, past the end of the line.
+  struct Case {
+    std::string query;
+    std::string message;
+  };
+  const Case cases[] = {
+      {"SHOW SERIES WHERE r =~ /eu-.* or (\nr =~ /x/", "1:35 unterminated regular expression"},
+      {"SELECT v FROM cpu WHERE h = 'a\\\nb'", "1:32 unterminated quoted text"},
+      {"SELECT \"a\nb\" FROM cpu", "1:10 unterminated quoted text"},
+  };
+  for (const Case& c : cases) {
+    auto tokens = Tokenize(c.query);
+    ASSERT_FALSE(tokens.ok()) << c.query;
+    EXPECT_EQ(tokens.status().message(), c.message);
+  }
+}
+
 TEST(LexerTest, NumberGluedToLettersIsAnError) {
   auto tokens = Tokenize("SELECT x FROM cpu WHERE v > 1.5x");
   ASSERT_FALSE(tokens.ok());

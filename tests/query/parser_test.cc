@@ -2,113 +2,26 @@
 
 #include <gtest/gtest.h>
 
-#include <chrono>
 #include <cstdint>
 #include <limits>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "tests/query/parser_test_util.h"
+
 namespace strata::query {
 namespace {
 
+using namespace parser_test;  // NOLINT: test helpers
 using std::chrono::nanoseconds;
-
-// now() for every parse in this file: 2026-01-01T00:00:00Z, from <chrono>.
-const int64_t kNow = std::chrono::time_point_cast<nanoseconds>(
-                         std::chrono::sys_days{std::chrono::year{2026} / 1 / 1})
-                         .time_since_epoch()
-                         .count();
-
-int64_t Ns(auto duration) { return std::chrono::duration_cast<nanoseconds>(duration).count(); }
-
-SelectStatement ParseOk(std::string_view text, int64_t now_ns = kNow) {
-  auto parsed = ParseSelect(text, now_ns);
-  EXPECT_TRUE(parsed.ok()) << text << "\n" << parsed.status().ToString();
-  if (!parsed.ok()) return SelectStatement{};
-  return std::move(parsed).value();
-}
-
-// The test's own rendering of a WHERE tree, with explicit parentheses for AND and OR.
-std::string Render(const Condition& c) {
-  switch (c.op) {
-    case Condition::Op::kAnd:
-      return "(" + Render(*c.left) + " AND " + Render(*c.right) + ")";
-    case Condition::Op::kOr:
-      return "(" + Render(*c.left) + " OR " + Render(*c.right) + ")";
-    case Condition::Op::kCompare:
-      break;
-  }
-  std::string value;
-  switch (c.value.kind) {
-    case Literal::Kind::kString:
-      value = "'" + c.value.text + "'";
-      break;
-    case Literal::Kind::kRegex:
-      value = "/" + c.value.text + "/";
-      break;
-    case Literal::Kind::kTime:
-      value = "@" + std::to_string(c.value.integer);
-      break;
-    case Literal::Kind::kInteger:
-      value = "i" + std::to_string(c.value.integer);
-      break;
-    case Literal::Kind::kNumber:
-      value = "f" + c.value.text;
-      break;
-    case Literal::Kind::kBool:
-      value = c.value.integer ? "true" : "false";
-      break;
-  }
-  return c.name + c.comparator + value;
-}
-
-std::string WhereOf(std::string_view query) {
-  SelectStatement stmt = ParseOk(query);
-  if (!stmt.where) return "<none>";
-  return Render(*stmt.where);
-}
-
-// The 1-based "<line>:<col>" of the n-th occurrence (from 0) of needle in text.
-std::string PosOf(std::string_view text, std::string_view needle, int nth = 0) {
-  size_t at = text.find(needle);
-  for (int i = 0; i < nth && at != std::string_view::npos; ++i) at = text.find(needle, at + 1);
-  if (at == std::string_view::npos) return "<" + std::string(needle) + " not in query>";
-  size_t line = 1, line_start = 0;
-  for (size_t i = 0; i < at; ++i) {
-    if (text[i] == '\n') {
-      ++line;
-      line_start = i + 1;
-    }
-  }
-  return std::to_string(line) + ":" + std::to_string(at - line_start + 1);
-}
-
-// "<line>:<col>" of the end of text (where the kEnd token sits).
-std::string EndPos(std::string_view text) {
-  size_t line = 1, line_start = 0;
-  for (size_t i = 0; i < text.size(); ++i) {
-    if (text[i] == '\n') {
-      ++line;
-      line_start = i + 1;
-    }
-  }
-  return std::to_string(line) + ":" + std::to_string(text.size() - line_start + 1);
-}
-
-std::string ErrorOf(std::string_view query, int64_t now_ns = kNow) {
-  auto parsed = ParseSelect(query, now_ns);
-  if (parsed.ok()) return "<parsed>";
-  EXPECT_EQ(parsed.status().code(), StatusCode::kInvalidArgument) << query;
-  return parsed.status().message();
-}
 
 TEST(ParserTest, ColumnNamesAreTheItemsAsWrittenWithoutSpaces) {
   const std::string query =
-      "SELECT mean( usage_user ), count(*), percentile(v, 95), rolling_median(v , 5m), v "
-      "FROM cpu";
+      "SELECT mean( usage_user ), count(*), percentile(v, 95), rolling_median(v , 5m) "
+      "FROM cpu GROUP BY time(1m)";
   SelectStatement stmt = ParseOk(query);
-  ASSERT_EQ(stmt.items.size(), 5u);
+  ASSERT_EQ(stmt.items.size(), 4u);
   EXPECT_EQ(stmt.measurement, "cpu");
 
   EXPECT_EQ(stmt.items[0].function, "mean");
@@ -128,26 +41,32 @@ TEST(ParserTest, ColumnNamesAreTheItemsAsWrittenWithoutSpaces) {
 
   EXPECT_EQ(stmt.items[3].function, "rolling_median");
   ASSERT_EQ(stmt.items[3].args.size(), 1u);
-  EXPECT_EQ(stmt.items[3].args[0].kind, Literal::Kind::kTime);
+  EXPECT_EQ(stmt.items[3].args[0].kind, Literal::Kind::kDuration);
   EXPECT_EQ(stmt.items[3].args[0].integer, Ns(std::chrono::minutes{5}));
   EXPECT_EQ(stmt.items[3].column_name, "rolling_median(v,5m)");
 
-  EXPECT_TRUE(stmt.items[4].function.empty());
-  EXPECT_EQ(stmt.items[4].field, "v");
-  EXPECT_EQ(stmt.items[4].column_name, "v");
-
   // Item positions point at the item's first token, for executor errors.
   const std::string where[] = {PosOf(query, "mean"), PosOf(query, "count"),
-                               PosOf(query, "percentile"), PosOf(query, "rolling_median"),
-                               PosOf(query, " v FROM")};
-  for (size_t i = 0; i < 4; ++i) {
+                               PosOf(query, "percentile"), PosOf(query, "rolling_median")};
+  for (size_t i = 0; i < std::size(where); ++i) {
     EXPECT_EQ(std::to_string(stmt.items[i].line) + ":" + std::to_string(stmt.items[i].column),
               where[i])
         << i;
   }
-  EXPECT_EQ(stmt.items[4].column, query.find(" v FROM") + 2);
   EXPECT_FALSE(stmt.where);
   EXPECT_FALSE(stmt.as_of_ns.has_value());
+  EXPECT_FALSE(stmt.explain);
+
+  const std::string raw = "SELECT v, * FROM cpu";
+  stmt = ParseOk(raw);
+  ASSERT_EQ(stmt.items.size(), 2u);
+  EXPECT_TRUE(stmt.items[0].function.empty());
+  EXPECT_EQ(stmt.items[0].field, "v");
+  EXPECT_EQ(stmt.items[0].column_name, "v");
+  EXPECT_EQ(stmt.items[0].column, raw.find(" v,") + 2);
+  EXPECT_TRUE(stmt.items[1].function.empty());
+  EXPECT_EQ(stmt.items[1].field, "*");
+  EXPECT_EQ(stmt.items[1].column_name, "*");
 }
 
 TEST(ParserTest, KeywordsAndFunctionNamesAreCaseInsensitive) {
@@ -309,6 +228,10 @@ TEST(ParserTest, ErrorPointsAtTheOffendingTokenAndSaysWhatWasExpected) {
   add(q, at(q, "'a'"), "expected a comparison operator after 'host', found 'a'");
   q = "SELECT mean(x) FROM cpu WHERE v + 5";
   add(q, at(q, "+"), "'+' is not a comparison operator");
+  q = "SELECT mean(x) FROM cpu WHERE time !~ now() - 1h";  // found by query_parser_fuzzer
+  add(q, at(q, "!~"), "time compares with =, !=, <, <=, > or >=, not '!~'");
+  q = "SELECT mean(x) FROM cpu WHERE Time =~ /x/";
+  add(q, at(q, "=~"), "time compares with =, !=, <, <=, > or >=, not '=~'");
   q = "SELECT mean(x) FROM cpu WHERE host =~ 'a'";
   add(q, at(q, "'a'"), "expected a /regular expression/, found 'a'");
   q = "SELECT mean(x) FROM cpu WHERE host = ";
@@ -322,8 +245,8 @@ TEST(ParserTest, ErrorPointsAtTheOffendingTokenAndSaysWhatWasExpected) {
   q = "SELECT mean(x) FROM cpu AS OF WHERE";
   add(q, at(q, "WHERE"),
       "expected a time (now(), 'RFC 3339 time' or integer nanoseconds), found 'WHERE'");
-  q = "SELECT mean(x) FROM cpu LIMIT 10";
-  add(q, at(q, "LIMIT"), "unexpected 'LIMIT'");
+  q = "SELECT mean(x) FROM cpu OFFSET 10";
+  add(q, at(q, "OFFSET"), "unexpected 'OFFSET'");
   q = "SELECT mean(x) FROM cpu;;";
   add(q, at(q, ";", 1), "unexpected ';'");
   q = "UPDATE cpu SET v = 1";
@@ -395,11 +318,16 @@ TEST(ParserTest, SelectVersionsListsOneField) {
   EXPECT_FALSE(stmt.versions);
   ASSERT_EQ(stmt.items.size(), 1u);
   EXPECT_EQ(stmt.items[0].field, "versions");
-  stmt = ParseOk("SELECT count(versions), versions AS v FROM cpu");
+  stmt = ParseOk("SELECT count(versions), max(versions) AS v FROM cpu");
   EXPECT_FALSE(stmt.versions);
   ASSERT_EQ(stmt.items.size(), 2u);
   EXPECT_EQ(stmt.items[0].field, "versions");
   EXPECT_EQ(stmt.items[1].column_name, "v");
+  stmt = ParseOk("SELECT v, versions AS w FROM cpu");
+  EXPECT_FALSE(stmt.versions);
+  ASSERT_EQ(stmt.items.size(), 2u);
+  EXPECT_EQ(stmt.items[1].field, "versions");
+  EXPECT_EQ(stmt.items[1].column_name, "w");
   // Plain selects are not VERSIONS.
   EXPECT_FALSE(ParseOk("SELECT count(v) FROM cpu").versions);
 }

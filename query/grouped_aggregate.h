@@ -1,0 +1,29 @@
+#pragma once
+
+// SELECT of aggregates (DESIGN §7): whole-range or in epoch-aligned time buckets
+// (GROUP BY time(d[, offset])), per tag group (GROUP BY <tag>... or *), with FILL, ORDER BY time
+// and LIMIT (rows per group). Blocks that lie within one bucket and that no other version can
+// shadow are answered from their statistics when every aggregate of the field allows it.
+// Thread-safety: a pure function of the engine's snapshot; concurrent calls are fine.
+
+#include "engine/engine.h"
+#include "engine/field_scan.h"
+#include "query/ast.h"
+#include "query/result_format.h"
+#include "query/series_filter.h"
+#include "util/status.h"
+
+namespace strata::query {
+
+// At most this many buckets per group: a guard against GROUP BY time(1ns) over years.
+inline constexpr int64_t kMaxBucketsPerGroup = 10'000'000;
+
+// counters (optional) accumulates what the scans read, for EXPLAIN.
+Status ExecuteAggregates(const engine::Engine& engine, const SelectStatement& statement,
+                         const WhereClause& where, engine::SystemTime as_of, ResultSink& sink,
+                         engine::ScanCounters* counters = nullptr);
+
+// The start of the bucket holding t: the greatest offset + k * interval <= t.
+int64_t BucketStart(int64_t t, int64_t interval_ns, int64_t offset_ns);
+
+}  // namespace strata::query
