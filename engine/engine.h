@@ -140,6 +140,9 @@ class Engine {
   // The region of a series: its partition-tag value, or "_".
   std::string_view RegionOf(const SeriesInfo& series) const;
   EngineStats Stats() const;
+  // The chunk files of the current file set (what the catalog records), by partition in
+  // (region, day) order, then in flush order. Data still in memtables is in none of them.
+  std::vector<ChunkFileMeta> ChunkFiles() const;
   int64_t NowNanos() const { return options_.env->NowNanos(); }
 
   // Stops the flush thread, syncs and closes the WAL; later writes fail with Unavailable.

@@ -16,6 +16,19 @@ Engine::Snapshot Engine::GetSnapshot() const {
   return snapshot;
 }
 
+std::vector<ChunkFileMeta> Engine::ChunkFiles() const {
+  std::shared_ptr<const FileSet> files;
+  {
+    MutexLock lock(&mu_);
+    files = files_;
+  }
+  std::vector<ChunkFileMeta> out;
+  for (const auto& [partition, chunk_files] : files->partitions) {
+    for (const ChunkFile& file : chunk_files) out.push_back(file.meta);
+  }
+  return out;
+}
+
 Status Engine::CollectVersions(const Snapshot& snapshot, const SeriesInfo& info,
                                std::string_view field, int64_t min_ns, int64_t max_ns,
                                int64_t as_of_ns, VersionColumn* out) const {
@@ -125,9 +138,11 @@ Status Engine::ScanFieldBatches(SeriesId series, std::string_view field, int64_t
   const std::string region(RegionOf(*info));
   const PartitionKey first{region, DayOf(min_ns)};
   const PartitionKey last{region, max_ns == kNoEndNs ? DayOf(max_ns) : DayOf(max_ns - 1)};
+  ++count.scans;
+  uint64_t partitions_opened = 0;
   for (auto it = snapshot.files->partitions.lower_bound(first);
        it != snapshot.files->partitions.end() && !(last < it->first); ++it) {
-    ++count.partitions_read;
+    ++partitions_opened;
     for (const ChunkFile& file : it->second) {
       if (outside(file.meta.min_valid_ns, file.meta.max_valid_ns, file.meta.min_system_ns)) {
         ++count.files_pruned;
@@ -148,6 +163,10 @@ Status Engine::ScanFieldBatches(SeriesId series, std::string_view field, int64_t
       }
     }
   }
+  // The ordered map is searched only from (region, first day) to (region, last day): every
+  // other partition of the file set is pruned without being looked at.
+  count.partitions_read += partitions_opened;
+  count.partitions_pruned += snapshot.files->partitions.size() - partitions_opened;
   VersionColumn memtable_rows;
   memtable_rows.type = *type;
   for (const auto& memtable : snapshot.memtables) {

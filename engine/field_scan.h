@@ -37,18 +37,24 @@ class FieldScanConsumer {
   virtual void TakePoints(const PointBatch& batch) = 0;
 };
 
-// What a scan read, for EXPLAIN.
+// What a scan read, for EXPLAIN. Summed over the (series, field) scans of a query, so a
+// partition or file that several series share counts once per scan that opened (or pruned) it;
+// blocks and memtable rows belong to one (series, field) and count once.
 struct ScanCounters {
-  uint64_t partitions_read = 0;
-  uint64_t files_read = 0;
-  uint64_t files_pruned = 0;      // outside the time range or newer than AS OF
-  uint64_t blocks_skipped = 0;    // outside the time range or newer than AS OF
+  uint64_t scans = 0;              // (series, field) scans that consulted the file set
+  uint64_t partitions_read = 0;    // of the series' region, on a day the range touches
+  uint64_t partitions_pruned = 0;  // the rest of the file set: another region or day
+  uint64_t files_read = 0;         // in a read partition, holding the (series, field)
+  uint64_t files_pruned = 0;       // outside the time range or newer than AS OF
+  uint64_t blocks_skipped = 0;     // outside the time range or newer than AS OF
   uint64_t blocks_decoded = 0;
   uint64_t blocks_from_stats = 0;
   uint64_t memtable_rows = 0;
 
   ScanCounters& operator+=(const ScanCounters& o) {
+    scans += o.scans;
     partitions_read += o.partitions_read;
+    partitions_pruned += o.partitions_pruned;
     files_read += o.files_read;
     files_pruned += o.files_pruned;
     blocks_skipped += o.blocks_skipped;

@@ -3,19 +3,25 @@
 // Runs parsed statements against an engine (DESIGN §7).
 // Supported so far:
 //   SELECT <agg>(<field>), ... FROM m   whole-range aggregates count, sum, mean, min, max;
+//   SELECT rolling_median(f, <dur> | <n>), moving_average(f, n), ... FROM m
+//                                       window functions over one field, per point of the pooled
+//                                       stream or per GROUP BY time step, with GROUP BY tags,
+//                                       FILL, ORDER BY time and LIMIT (window_functions.h);
 //   SELECT VERSIONS <field> FROM m      every version of one field with its system-time interval;
 //   DELETE FROM m                       one tombstone per currently visible point it matches.
 // Each takes a WHERE of tag conditions (=, !=, =~, !~ combined with AND, OR and parentheses) and
 // time comparisons ANDed at its top level (see series_filter.h); a SELECT takes AS OF. Anything
 // else is a clear InvalidArgument that names the unsupported part and its position (the rest of
 // DESIGN §7 lands in issue 5).
-// Source split by statement: executor.cc (aggregates), executor_versions.cc, executor_delete.cc.
+// Source split by statement: executor.cc (aggregates), executor_versions.cc, executor_delete.cc,
+// executor_show.cc; EXPLAIN is in explain.h.
 // Thread-safety: thread-safe; concurrent statements share the engine.
 
 #include <cstddef>
 #include <cstdint>
 
 #include "engine/engine.h"
+#include "engine/field_scan.h"
 #include "query/ast.h"
 #include "query/result_format.h"
 #include "util/status.h"
@@ -26,8 +32,9 @@ namespace strata::query {
 // has the columns time, <tag keys of the selected series, sorted>, <field>, system_from,
 // system_to, tombstone, one row per version ordered by series (their tag values in column
 // order, a missing tag sorting as ""), valid time, then system time.
+// counters (optional) accumulates what the scans read, for EXPLAIN.
 Status ExecuteSelect(const engine::Engine& engine, const SelectStatement& statement,
-                     ResultSink& sink);
+                     ResultSink& sink, engine::ScanCounters* counters = nullptr);
 
 struct DeleteResult {
   uint64_t tombstones = 0;     // tombstone versions written
@@ -45,5 +52,23 @@ inline constexpr size_t kMaxDeleteBatchBytes = size_t{64} << 20;
 // stay applied and repeating the statement finishes the job.
 Result<DeleteResult> ExecuteDelete(engine::Engine& engine, const DeleteStatement& statement,
                                    size_t max_batch_bytes = kMaxDeleteBatchBytes);
+
+// Answers a SHOW statement as a table (executor_show.cc), rows sorted, no duplicates:
+//   SHOW MEASUREMENTS                     name
+//   SHOW SERIES [FROM m] [WHERE ...]      key (the canonical, escaped line-protocol series key)
+//   SHOW TAG KEYS [FROM m]                measurement, tagKey
+//   SHOW TAG VALUES [FROM m] WITH KEY = k [WHERE ...]
+//                                         measurement, key, value (series without tag k: none)
+//   SHOW FIELD KEYS [FROM m]              measurement, fieldKey, fieldType (float, integer,
+//                                         unsigned, boolean, string)
+//   SHOW PARTITIONS                       region, date, files, bytes, versions, min_time,
+//                                         max_time: the chunk files of each partition (flushed
+//                                         data only; memtable rows belong to no partition yet)
+//   SHOW ROLLUPS                          name, measurement, interval, aggregates: header only
+//                                         until rollups exist (issue 6)
+// FROM an unknown measurement answers the header alone. WHERE compares tags only (ParseShow)
+// and matches as in SELECT (series_filter.h).
+Status ExecuteShow(const engine::Engine& engine, const ShowStatement& statement,
+                   ResultSink& sink);
 
 }  // namespace strata::query

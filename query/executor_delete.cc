@@ -1,6 +1,9 @@
 // DELETE FROM <measurement> [WHERE ...] (DESIGN §7): a tombstone version for every point visible
-// now that the statement matches. Nothing is removed; AS OF an earlier time still sees the points.
+// now that the statement matches (with conditions on fields: every field of the rows that
+// match). Nothing is removed; AS OF an earlier time still sees the points.
 
+#include <algorithm>
+#include <iterator>
 #include <optional>
 #include <string>
 #include <vector>
@@ -29,6 +32,14 @@ Result<DeleteResult> ExecuteDelete(engine::Engine& engine, const DeleteStatement
   std::optional<engine::SystemTime> last_commit;
   std::vector<int64_t> valid_times;  // of one (series, field): the scan must end before a commit
   for (const engine::SeriesInfo* s : series) {
+    // With field conditions, whole rows go: every field at the times where the row matches.
+    std::vector<int64_t> matching;
+    if (!where.fields.empty()) {
+      STRATA_ASSIGN_OR_RETURN(matching,
+                              where.fields.MatchingTimes(engine, s->id, where.time.min_ns,
+                                                         where.time.max_ns, as_of, nullptr));
+      if (matching.empty()) continue;
+    }
     for (const auto& [field, type] : fields) {
       valid_times.clear();
       STRATA_RETURN_IF_ERROR(
@@ -36,6 +47,12 @@ Result<DeleteResult> ExecuteDelete(engine::Engine& engine, const DeleteStatement
                            [&valid_times](int64_t valid_ns, const engine::FieldValue&) {
                              valid_times.push_back(valid_ns);
                            }));
+      if (!where.fields.empty()) {
+        std::vector<int64_t> kept;
+        std::set_intersection(valid_times.begin(), valid_times.end(), matching.begin(),
+                              matching.end(), std::back_inserter(kept));
+        valid_times.swap(kept);
+      }
       for (int64_t valid_ns : valid_times) {
         batch.AddTombstone(s->key, valid_ns, field, type);
         ++result.tombstones;

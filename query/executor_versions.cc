@@ -49,6 +49,10 @@ Status ExecuteSelectVersions(const engine::Engine& engine, const SelectStatement
   STRATA_ASSIGN_OR_RETURN(
       const WhereClause where,
       SplitWhere(statement.where.get(), statement.measurement, engine.schema()));
+  if (!where.fields.empty()) {
+    return Status::InvalidArgument(where.fields.position() +
+                                   " SELECT VERSIONS takes no condition on field values");
+  }
   const engine::SystemTime as_of =
       statement.as_of_ns ? engine::SystemTime{*statement.as_of_ns} : engine.LastVisibleTime();
 

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "query/aggregate.h"  // Int128
+#include "query/fill.h"
 
 namespace strata::query {
 
@@ -18,6 +19,29 @@ int64_t BucketStart(int64_t t, int64_t interval_ns, int64_t offset_ns) {
   const Int128 start = k * interval_ns + offset_ns;
   if (start < INT64_MIN) return INT64_MIN;
   return static_cast<int64_t>(start);
+}
+
+SeriesGroups GroupSeriesByTags(std::vector<const engine::SeriesInfo*> series,
+                               const GroupBy& group_by) {
+  SeriesGroups out;
+  out.tag_keys = group_by.tags;
+  if (group_by.all_tags) {
+    for (const engine::SeriesInfo* s : series) {
+      for (const auto& [key, value] : s->tags) out.tag_keys.push_back(key);
+    }
+    std::sort(out.tag_keys.begin(), out.tag_keys.end());
+    out.tag_keys.erase(std::unique(out.tag_keys.begin(), out.tag_keys.end()), out.tag_keys.end());
+  }
+  // Within a group, series in key order: ties in time then never depend on id assignment.
+  std::sort(
+      series.begin(), series.end(),
+      [](const engine::SeriesInfo* a, const engine::SeriesInfo* b) { return a->key < b->key; });
+  for (const engine::SeriesInfo* s : series) {
+    std::vector<std::string> values;
+    for (const std::string& key : out.tag_keys) values.emplace_back(s->TagValue(key));
+    out.groups[values].push_back(s);
+  }
+  return out;
 }
 
 namespace {
@@ -42,7 +66,10 @@ class BucketConsumer : public engine::FieldScanConsumer {
  public:
   BucketConsumer(const std::vector<ItemPlan>& items, const std::vector<size_t>& on_field,
                  int64_t interval_ns, int64_t offset_ns, Buckets* buckets)
-      : items_(items), on_field_(on_field), interval_ns_(interval_ns), offset_ns_(offset_ns),
+      : items_(items),
+        on_field_(on_field),
+        interval_ns_(interval_ns),
+        offset_ns_(offset_ns),
         buckets_(buckets) {}
 
   bool TakeBlockStats(engine::FieldType, const engine::chunk::BlockStats& stats) override {
@@ -65,9 +92,9 @@ class BucketConsumer : public engine::FieldScanConsumer {
         // Points come in time order: the bucket's run ends at the first point past it.
         const int64_t bucket_end =
             start > INT64_MAX - interval_ns_ ? INT64_MAX : start + interval_ns_;
-        end = static_cast<size_t>(std::lower_bound(batch.valid_ns + begin,
-                                                   batch.valid_ns + batch.size, bucket_end) -
-                                  batch.valid_ns);
+        end = static_cast<size_t>(
+            std::lower_bound(batch.valid_ns + begin, batch.valid_ns + batch.size, bucket_end) -
+            batch.valid_ns);
         if (end == begin) end = batch.size;  // the last bucket reaches int64 max
       }
       std::vector<Aggregator>& aggs = BucketAt(start);
@@ -111,44 +138,6 @@ struct Group {
   Buckets buckets;
 };
 
-// Fills the cells of buckets without points (present[b] false) per the FILL mode.
-void ApplyFill(const Fill& fill, const std::vector<int64_t>& starts,
-               const std::vector<bool>& present, std::vector<std::vector<std::string>>* cells) {
-  const size_t n = starts.size();
-  if (n == 0 || fill.mode == Fill::Mode::kNull || fill.mode == Fill::Mode::kNone) return;
-  const size_t columns = (*cells)[0].size();
-  for (size_t c = 0; c < columns; ++c) {
-    auto empty = [&](size_t b) { return !present[b] || (*cells)[b][c].empty(); };
-    if (fill.mode == Fill::Mode::kValue) {
-      for (size_t b = 0; b < n; ++b) {
-        if (!present[b]) (*cells)[b][c] = fill.text;
-      }
-    } else if (fill.mode == Fill::Mode::kPrevious) {
-      for (size_t b = 1; b < n; ++b) {
-        if (!present[b]) (*cells)[b][c] = (*cells)[b - 1][c];
-      }
-    } else {  // linear, between the nearest buckets with a numeric value on both sides
-      std::optional<size_t> previous;
-      for (size_t b = 0; b < n; ++b) {
-        if (!empty(b)) {
-          previous = b;
-          continue;
-        }
-        if (present[b] || !previous) continue;
-        size_t next = b + 1;
-        while (next < n && empty(next)) ++next;
-        if (next == n) break;
-        char* end = nullptr;
-        const double y0 = std::strtod((*cells)[*previous][c].c_str(), &end);
-        const double y1 = std::strtod((*cells)[next][c].c_str(), &end);
-        const double x = static_cast<double>(starts[b] - starts[*previous]) /
-                         static_cast<double>(starts[next] - starts[*previous]);
-        (*cells)[b][c] = FormatFloat(y0 + (y1 - y0) * x);
-      }
-    }
-  }
-}
-
 }  // namespace
 
 Status ExecuteAggregates(const engine::Engine& engine, const SelectStatement& statement,
@@ -166,8 +155,9 @@ Status ExecuteAggregates(const engine::Engine& engine, const SelectStatement& st
     ItemPlan plan{*kind, engine::FieldType::kFloat, item.field};
     const size_t expected_args = *kind == AggregateKind::kPercentile ? 1 : 0;
     if (item.args.size() != expected_args) {
-      return ItemError(item, item.function + "() takes " +
-                                 (expected_args ? "a field and a percentile" : "one argument, the field"));
+      return ItemError(
+          item, item.function + "() takes " +
+                    (expected_args ? "a field and a percentile" : "one argument, the field"));
     }
     if (*kind == AggregateKind::kPercentile) plan.percentile = item.args[0].number;
     auto type = engine.schema().Lookup(statement.measurement, item.field);
@@ -183,23 +173,14 @@ Status ExecuteAggregates(const engine::Engine& engine, const SelectStatement& st
   const GroupBy& group_by = statement.group_by;
   const int64_t interval = group_by.interval_ns;
 
-  // Tag groups, ordered by their tag values.
-  const auto series = where.series.Select(engine.series_index(), statement.measurement);
-  std::vector<std::string> tag_keys = group_by.tags;
-  if (group_by.all_tags) {
-    for (const engine::SeriesInfo* s : series) {
-      for (const auto& [key, value] : s->tags) tag_keys.push_back(key);
-    }
-    std::sort(tag_keys.begin(), tag_keys.end());
-    tag_keys.erase(std::unique(tag_keys.begin(), tag_keys.end()), tag_keys.end());
-  }
+  SeriesGroups grouping = GroupSeriesByTags(
+      where.series.Select(engine.series_index(), statement.measurement), group_by);
+  const std::vector<std::string>& tag_keys = grouping.tag_keys;
   std::map<std::vector<std::string>, Group> groups;
-  for (const engine::SeriesInfo* s : series) {
-    std::vector<std::string> values;
-    for (const std::string& key : tag_keys) values.emplace_back(s->TagValue(key));
+  for (auto& [values, members] : grouping.groups) {
     Group& g = groups[values];
     g.tag_values = values;
-    g.series.push_back(s);
+    g.series = std::move(members);
   }
 
   std::vector<std::vector<size_t>> items_on_field(fields.size());
@@ -210,11 +191,22 @@ Status ExecuteAggregates(const engine::Engine& engine, const SelectStatement& st
   if (where.time.min_ns < where.time.max_ns) {
     for (auto& [key, group] : groups) {
       for (const engine::SeriesInfo* s : group.series) {
+        // Field conditions pick rows first; only points at those times are aggregated.
+        std::vector<int64_t> matching;
+        if (!where.fields.empty()) {
+          STRATA_ASSIGN_OR_RETURN(matching,
+                                  where.fields.MatchingTimes(engine, s->id, where.time.min_ns,
+                                                             where.time.max_ns, as_of, counters));
+          if (matching.empty()) continue;
+        }
         for (size_t f = 0; f < fields.size(); ++f) {
           BucketConsumer consumer(items, items_on_field[f], interval, group_by.offset_ns,
                                   &group.buckets);
+          TimeFilteringConsumer filtered(matching, consumer);
+          engine::FieldScanConsumer& sink_for_scan =
+              where.fields.empty() ? static_cast<engine::FieldScanConsumer&>(consumer) : filtered;
           STRATA_RETURN_IF_ERROR(engine.ScanFieldBatches(s->id, fields[f], where.time.min_ns,
-                                                         where.time.max_ns, as_of, consumer,
+                                                         where.time.max_ns, as_of, sink_for_scan,
                                                          counters));
         }
       }
@@ -244,8 +236,7 @@ Status ExecuteAggregates(const engine::Engine& engine, const SelectStatement& st
     if (first_bucket <= last_bucket &&
         (static_cast<Int128>(last_bucket) - first_bucket) / interval >= kMaxBucketsPerGroup) {
       return Status::InvalidArgument("GROUP BY time(" + std::to_string(interval) +
-                                     "ns) makes more than " +
-                                     std::to_string(kMaxBucketsPerGroup) +
+                                     "ns) makes more than " + std::to_string(kMaxBucketsPerGroup) +
                                      " buckets; use a wider interval or a narrower time range");
     }
   }

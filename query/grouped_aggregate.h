@@ -6,6 +6,10 @@
 // shadow are answered from their statistics when every aggregate of the field allows it.
 // Thread-safety: a pure function of the engine's snapshot; concurrent calls are fine.
 
+#include <map>
+#include <string>
+#include <vector>
+
 #include "engine/engine.h"
 #include "engine/field_scan.h"
 #include "query/ast.h"
@@ -17,6 +21,16 @@ namespace strata::query {
 
 // At most this many buckets per group: a guard against GROUP BY time(1ns) over years.
 inline constexpr int64_t kMaxBucketsPerGroup = 10'000'000;
+
+// The series of a statement split into tag groups (GROUP BY <tag>... or *): tag_keys are the
+// group columns in order (GROUP BY * : every tag key of the series, sorted); groups are keyed and
+// ordered by their tag values (a missing tag is ""), each holding its series in key order.
+struct SeriesGroups {
+  std::vector<std::string> tag_keys;
+  std::map<std::vector<std::string>, std::vector<const engine::SeriesInfo*>> groups;
+};
+SeriesGroups GroupSeriesByTags(std::vector<const engine::SeriesInfo*> series,
+                               const GroupBy& group_by);
 
 // counters (optional) accumulates what the scans read, for EXPLAIN.
 Status ExecuteAggregates(const engine::Engine& engine, const SelectStatement& statement,

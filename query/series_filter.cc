@@ -85,11 +85,21 @@ class Splitter {
 
   // A condition ANDed at the top level: time comparisons narrow *range and leave no node
   // (null: true).
-  Result<NodePtr> TopLevel(const Condition& c, TimeRange* range) {
+  // Field conditions are ANDed into *fields.
+  Result<NodePtr> TopLevel(const Condition& c, TimeRange* range, FieldFilter* fields) {
+    if (c.op != Condition::Op::kAnd && MentionsField(c)) {
+      if (MentionsTime(c) || MentionsTag(c)) {
+        return Unsupported(c, "a condition mixing fields with tags or time under OR");
+      }
+      STRATA_ASSIGN_OR_RETURN(FieldFilter filter,
+                              FieldFilter::Build(c, measurement_, schema_));
+      fields->And(std::move(filter));
+      return NodePtr{};
+    }
     switch (c.op) {
       case Condition::Op::kAnd: {
-        STRATA_ASSIGN_OR_RETURN(NodePtr left, TopLevel(*c.left, range));
-        STRATA_ASSIGN_OR_RETURN(NodePtr right, TopLevel(*c.right, range));
+        STRATA_ASSIGN_OR_RETURN(NodePtr left, TopLevel(*c.left, range, fields));
+        STRATA_ASSIGN_OR_RETURN(NodePtr right, TopLevel(*c.right, range, fields));
         if (!left) return right;
         if (!right) return left;
         return Combine(Node::Op::kAnd, std::move(left), std::move(right));
@@ -109,6 +119,16 @@ class Splitter {
   }
 
  private:
+  bool IsField(const Condition& c) const { return schema_.Lookup(measurement_, c.name).ok(); }
+  bool MentionsField(const Condition& c) const {
+    if (c.op == Condition::Op::kCompare) return c.name != "time" && IsField(c);
+    return MentionsField(*c.left) || MentionsField(*c.right);
+  }
+  bool MentionsTag(const Condition& c) const {
+    if (c.op == Condition::Op::kCompare) return c.name != "time" && !IsField(c);
+    return MentionsTag(*c.left) || MentionsTag(*c.right);
+  }
+
   // A condition with no time comparison in it.
   Result<NodePtr> Tags(const Condition& c) {
     if (c.op == Condition::Op::kCompare) return Leaf(c);
@@ -119,9 +139,6 @@ class Splitter {
   }
 
   Result<NodePtr> Leaf(const Condition& c) {
-    if (schema_.Lookup(measurement_, c.name).ok()) {
-      return Unsupported(c, "a condition on field '" + c.name + "'");
-    }
     auto node = std::make_unique<Node>();
     node->tag = c.name;
     if (c.comparator == "=~" || c.comparator == "!~") {
@@ -193,7 +210,7 @@ Result<WhereClause> SplitWhere(const Condition* where, std::string_view measurem
   WhereClause clause;
   if (where == nullptr) return clause;
   STRATA_ASSIGN_OR_RETURN(clause.series.root_,
-                          Splitter(measurement, schema).TopLevel(*where, &clause.time));
+                          Splitter(measurement, schema).TopLevel(*where, &clause.time, &clause.fields));
   return clause;
 }
 

@@ -1,8 +1,8 @@
 #pragma once
 
 // The WHERE clause of a SELECT or DELETE, split for execution (DESIGN §7): the time range that
-// the comparisons on `time` ANDed at its top level allow, and a predicate over tags that picks
-// the series to read.
+// the comparisons on `time` ANDed at its top level allow, a predicate over tags that picks
+// the series to read, and the conditions on field values (field_filter.h) that pick rows.
 //
 // Tags compare as strings with = and !=, or match a regular expression with =~ and !~
 // (ECMAScript; a match anywhere in the value counts, as in InfluxDB: /^a$/ anchors). A series
@@ -10,10 +10,10 @@
 // `host = ''` selects them. AND, OR and parentheses combine tag conditions freely.
 //
 // Not supported yet, each an InvalidArgument "<line>:<column> ... is not supported yet" that
-// points at the culprit: a condition on a field of the measurement, and a time condition inside
-// an OR (its time range could not be one interval). A name that is both a tag and a field is
-// taken as the field, so such a query fails now rather than changing meaning once field
-// predicates arrive.
+// points at the culprit: a time condition inside an OR (its time range could not be one
+// interval), and an OR that mixes field conditions with tag or time conditions (field
+// conditions ANDed at the top level, or ORed among themselves, are fine). A name that is both a
+// tag and a field is taken as the field.
 // Thread-safety: immutable once built; const methods are thread-safe.
 
 #include <cstdint>
@@ -25,6 +25,7 @@
 #include "engine/schema.h"
 #include "engine/series_index.h"
 #include "query/ast.h"
+#include "query/field_filter.h"
 #include "util/status.h"
 
 namespace strata::query {
@@ -65,6 +66,7 @@ class SeriesFilter {
 struct WhereClause {
   TimeRange time;
   SeriesFilter series;
+  FieldFilter fields;  // conditions on field values, per row (field_filter.h)
 };
 
 // Splits where (null: no WHERE) of a statement on measurement; schema tells fields from tags.

@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 
 #include "query/executor.h"
+#include "query/explain.h"
 #include "query/parser.h"
 
 namespace strata::server {
@@ -66,6 +67,26 @@ class WireSink final : public query::ResultSink {
   std::string* out_;
   uint64_t rows_ = 0;
 };
+
+// Runs a statement that answers a table (run(sink) -> Status) and appends the answer and its
+// END line, or one ERR line if it fails: an answer is only sent whole, so a failure half-way
+// never leaves a header and rows without their END.
+template <typename Run>
+void AnswerTable(std::chrono::steady_clock::time_point started, const Run& run,
+                 std::string* out) {
+  std::string answer;
+  WireSink sink(&answer);
+  Status executed = run(sink);
+  if (!executed.ok()) {
+    out->append("ERR " + OneLine(executed.message()) + "\n");
+    return;
+  }
+  auto micros = std::chrono::duration_cast<std::chrono::microseconds>(
+                    std::chrono::steady_clock::now() - started)
+                    .count();
+  out->append(answer);
+  fmt::format_to(std::back_inserter(*out), "END {} {}\n", sink.rows(), micros);
+}
 
 }  // namespace
 
@@ -163,8 +184,10 @@ void Session::HandleCommand(std::string_view keyword, std::string_view line, std
     quit_ = true;
   } else if (keyword == "SYNC") {
     Sync(out);
-  } else if (keyword == "SELECT") {
-    Select(line, out);
+  } else if (keyword == "SELECT" || keyword == "EXPLAIN") {
+    Select(line, out);  // ParseSelect takes the EXPLAIN prefix
+  } else if (keyword == "SHOW") {
+    Show(line, out);
   } else if (keyword == "DELETE") {
     Delete(line, out);
   } else if (keyword == "STATS") {
@@ -200,18 +223,28 @@ void Session::Select(std::string_view text, std::string* out) {
     out->append("ERR " + OneLine(statement.status().message()) + "\n");
     return;
   }
-  std::string answer;
-  WireSink sink(&answer);
-  Status executed = query::ExecuteSelect(engine_, *statement, sink);
-  if (!executed.ok()) {
-    out->append("ERR " + OneLine(executed.message()) + "\n");
+  AnswerTable(
+      started,
+      [&](query::ResultSink& sink) {
+        return statement->explain ? query::ExecuteExplain(engine_, *statement, sink)
+                                  : query::ExecuteSelect(engine_, *statement, sink);
+      },
+      out);
+}
+
+void Session::Show(std::string_view text, std::string* out) {
+  // Read-your-writes, as for SELECT: the connection's new series and fields are listed.
+  if (!CatchUp(out)) return;
+  auto started = std::chrono::steady_clock::now();
+  auto statement = query::ParseShow(text);
+  if (!statement.ok()) {
+    out->append("ERR " + OneLine(statement.status().message()) + "\n");
     return;
   }
-  auto micros = std::chrono::duration_cast<std::chrono::microseconds>(
-                    std::chrono::steady_clock::now() - started)
-                    .count();
-  out->append(answer);
-  fmt::format_to(std::back_inserter(*out), "END {} {}\n", sink.rows(), micros);
+  AnswerTable(
+      started,
+      [&](query::ResultSink& sink) { return query::ExecuteShow(engine_, *statement, sink); },
+      out);
 }
 
 void Session::Delete(std::string_view text, std::string* out) {

@@ -46,7 +46,8 @@ class Session {
   // write path failed.
   bool CatchUp(std::string* out);
   void Sync(std::string* out);
-  void Select(std::string_view text, std::string* out);
+  void Select(std::string_view text, std::string* out);  // also EXPLAIN SELECT
+  void Show(std::string_view text, std::string* out);
   void Delete(std::string_view text, std::string* out);
   void Stats(std::string* out);
 

@@ -253,7 +253,10 @@ TEST_F(DeleteTest, UnsupportedConditionsAreErrorsWithPositionsAndDeleteNothing) 
     std::string message;
   };
   const Case cases[] = {
-      {"DELETE FROM cpu WHERE v > 0", "v >", "a condition on field 'v' is not supported yet"},
+      {"DELETE FROM cpu WHERE v > 'x'", "v >",
+       "field 'v' is float; compare it with a number using =, !=, <, <=, > or >="},
+      {"DELETE FROM cpu WHERE v > 0 OR host = 'a'", "OR",
+       "a condition mixing fields with tags or time under OR is not supported yet"},
       {"DELETE FROM cpu WHERE host = 'a' OR time > 5", "OR",
        "OR with a time condition is not supported yet"},
       {"DELETE FROM cpu WHERE\n  host < 'b'", "host",

@@ -404,12 +404,12 @@ TEST_F(ExecutorTest, UnsupportedQueriesAreErrorsWithPositions) {
   };
   const Case cases[] = {
       {"SELECT count(v) FROM cpu WHERE time > 0 AND host > 'a'", "host", "host"},
-      {"SELECT count(v) FROM cpu WHERE v > 0", "v >", "'v'"},
+      {"SELECT count(v) FROM cpu WHERE v > 'high'", "v >", "'v'"},
       {"SELECT count(v) FROM cpu WHERE time != 5", "time", "!="},
       {"SELECT count(v) FROM cpu\nWHERE time > 0 OR time < 5", "OR", "OR"},
       {"SELECT count(v)\nFROM cpu\nWHERE (time > 0 AND time < 9)\n   OR host =~ /a/", "OR", "OR"},
-      {"SELECT v FROM cpu", "v", "raw"},
-      {"SELECT count(*) FROM cpu", "count", "*"},
+      {"SELECT v, count(v) FROM cpu", "count", "mix"},
+      {"SELECT percentile(v) FROM cpu", ") FROM", "percentile"},
       {"SELECT sum(v, 5) FROM cpu", "5", "argument"},
   };
   for (const Case& c : cases) {

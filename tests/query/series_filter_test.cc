@@ -222,9 +222,10 @@ TEST_F(SeriesFilterTest, UnsupportedOrWrongConditionsAreErrorsAtTheirPosition) {
     std::string message;
   };
   const Case cases[] = {
-      {"usage > 5", "usage >", "a condition on field 'usage' is not supported yet"},
-      {"host = 'a' OR status = 'ok'", "status",
-       "a condition on field 'status' is not supported yet"},
+      {"usage > 'high'", "usage >",
+       "field 'usage' is float; compare it with a number using =, !=, <, <=, > or >="},
+      {"host = 'a' OR status = 'ok'", "OR",
+       "a condition mixing fields with tags or time under OR is not supported yet"},
       {"host = 'a' OR time > 5", "OR", "OR with a time condition is not supported yet"},
       {"host = 'a' AND (time > 5 OR region = 'eu')", "OR",
        "OR with a time condition is not supported yet"},

@@ -419,8 +419,9 @@ TEST_F(SessionTest, QueryErrorIsOneErrLineWithThePosition) {
   auto s = NewSession();
   EXPECT_EQ(Send(*s, "SELECT count(x FROM cpu\nPING\n"),
             "ERR 1:16 expected ')' after 'x', found 'FROM'\nPONG\n");
-  std::string reply = Send(*s, "SELECT v FROM cpu\n");
-  EXPECT_EQ(reply.rfind("ERR 1:8 ", 0), 0u) << reply;
+  // An error found when the statement runs, not when it parses, is one ERR line too.
+  std::string reply = Send(*s, "SELECT v FROM cpu WHERE v > 'x'\n");
+  EXPECT_EQ(reply.rfind("ERR 1:25 ", 0), 0u) << reply;
   EXPECT_EQ(SplitLines(reply).size(), 1u) << reply;
 }
 
@@ -597,8 +598,8 @@ TEST_F(SessionTest, DeleteErrorsAreOneErrLineAndTheConnectionContinues) {
   Send(*s, "cpu,host=a v=1 1\n");
   EXPECT_EQ(Send(*s, "DELETE cpu\nPING\n"),
             "ERR 1:8 expected FROM after DELETE, found 'cpu'\nPONG\n");
-  EXPECT_EQ(Send(*s, "DELETE FROM cpu WHERE v > 0\n"),
-            "ERR 1:23 a condition on field 'v' is not supported yet\n");
+  EXPECT_EQ(Send(*s, "DELETE FROM cpu WHERE v > 'x'\n"),
+            "ERR 1:23 field 'v' is float; compare it with a number using =, !=, <, <=, > or >=\n");
   EXPECT_EQ(Send(*s, "DELETE FROM cpu WHERE host = 'a' AS OF 5\n"),
             "ERR 1:34 DELETE takes no AS OF: it deletes the points visible now\n");
   Answer a = Query(*s, "SELECT count(v) FROM cpu");
@@ -607,6 +608,57 @@ TEST_F(SessionTest, DeleteErrorsAreOneErrLineAndTheConnectionContinues) {
   // An error in VERSIONS is a query error like any other.
   const std::string reply = Send(*s, "SELECT VERSIONS v, w FROM cpu\n");
   EXPECT_EQ(reply.rfind("ERR 1:18 ", 0), 0u) << reply;
+}
+
+TEST_F(SessionTest, ShowMeasurementsAnswersATableAndSeesTheConnectionsOwnWrites) {
+  auto s = NewSession();
+  // No SYNC: like SELECT, SHOW sees this connection's earlier writes.
+  EXPECT_EQ(Send(*s, "mem,host=a free=1i 1\ncpu,host=a v=1 1\ncpu,host=b v=2 1\n"), "");
+  Answer a = Query(*s, "show measurements");
+  EXPECT_EQ(a.header, std::vector<std::string>{"name"});
+  EXPECT_EQ(a.rows, (std::vector<std::vector<std::string>>{{"cpu"}, {"mem"}}));
+  a = Query(*s, "SHOW TAG VALUES FROM cpu WITH KEY = host WHERE host != 'a'");
+  EXPECT_EQ(a.header, (std::vector<std::string>{"measurement", "key", "value"}));
+  EXPECT_EQ(a.rows, (std::vector<std::vector<std::string>>{{"cpu", "host", "b"}}));
+}
+
+TEST_F(SessionTest, ExplainSelectAnswersThePlanAsATable) {
+  auto s = NewSession();
+  EXPECT_EQ(Send(*s, "cpu,host=a v=1 1\ncpu,host=a v=2 2\ncpu,host=b v=3 3\n"), "");
+  const Answer a = Query(*s, "explain SELECT count(v) FROM cpu WHERE host = 'a'");
+  EXPECT_EQ(a.header, std::vector<std::string>{"plan"});
+  std::vector<std::string> plan;
+  for (const auto& row : a.rows) {
+    ASSERT_EQ(row.size(), 1u);
+    plan.push_back(row[0]);
+  }
+  // Nothing is flushed: the two points of host a come from the memtable.
+  for (const char* line : {"SELECT count(v) FROM cpu WHERE ...", "series: 1 of 2 matched",
+                           "memtable rows: 2", "rows: 1", "rollups: none"}) {
+    EXPECT_NE(std::find(plan.begin(), plan.end(), line), plan.end()) << line;
+  }
+}
+
+TEST_F(SessionTest, MalformedShowAndExplainAreErrLinesAndTheConnectionContinues) {
+  auto s = NewSession();
+  std::string reply = Send(*s, "SHOW TAGS\nPING\n");
+  std::vector<std::string> lines = SplitLines(reply);
+  ASSERT_EQ(lines.size(), 2u) << reply;
+  EXPECT_EQ(lines[0].rfind("ERR 1:6 expected MEASUREMENTS", 0), 0u) << lines[0];
+  EXPECT_NE(lines[0].find("'TAGS'"), std::string::npos) << lines[0];
+  EXPECT_EQ(lines[1], "PONG");
+  // SHOW takes no time condition; the error points at it.
+  reply = Send(*s, "SHOW SERIES WHERE time > 0\n");
+  EXPECT_EQ(reply.rfind("ERR 1:19 ", 0), 0u) << reply;
+  EXPECT_EQ(SplitLines(reply).size(), 1u) << reply;
+  reply = Send(*s, "EXPLAIN DELETE FROM cpu\n");
+  EXPECT_EQ(reply.rfind("ERR 1:9 expected SELECT after EXPLAIN", 0), 0u) << reply;
+  EXPECT_EQ(SplitLines(reply).size(), 1u) << reply;
+  // An error of the explained statement is the statement's error.
+  reply = Send(*s, "EXPLAIN SELECT count(v) FROM cpu WHERE time > 1 OR host = 'a'\n");
+  EXPECT_EQ(reply.rfind("ERR 1:", 0), 0u) << reply;
+  EXPECT_NE(reply.find("not supported yet"), std::string::npos) << reply;
+  EXPECT_EQ(Send(*s, "PING\n"), "PONG\n");
 }
 
 }  // namespace
