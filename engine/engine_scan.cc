@@ -158,8 +158,8 @@ Status Engine::ScanFieldBatches(SeriesId series, std::string_view field, int64_t
           ++count.blocks_skipped;
           continue;
         }
-        sources.push_back({stats.min_valid_ns, stats.max_valid_ns, file.reader.get(),
-                           series_entry, entry, b});
+        sources.push_back(
+            {stats.min_valid_ns, stats.max_valid_ns, file.reader.get(), series_entry, entry, b});
       }
     }
   }
@@ -186,7 +186,11 @@ Status Engine::ScanFieldBatches(SeriesId series, std::string_view field, int64_t
   // Sources whose valid-time ranges overlap form one group, resolved together; groups are
   // disjoint and in order, so the points come out in valid-time order.
   VersionColumn rows;
+  const bool timed = count.deadline != std::chrono::steady_clock::time_point::max();
   for (size_t begin = 0; begin < sources.size();) {
+    if (timed && std::chrono::steady_clock::now() > count.deadline) {
+      return Status::ResourceExhausted("query timed out");
+    }
     size_t end = begin + 1;
     int64_t group_max = sources[begin].max_valid_ns;
     while (end < sources.size() && sources[end].min_valid_ns <= group_max) {
@@ -196,11 +200,11 @@ Status Engine::ScanFieldBatches(SeriesId series, std::string_view field, int64_t
     const ScanSource& only = sources[begin];
     if (end == begin + 1 && only.reader != nullptr) {
       const chunk::BlockStats& stats = only.field->blocks[only.block].stats;
-      const bool clean =
-          (stats.flags & (chunk::BlockStats::kMultipleVersions |
-                          chunk::BlockStats::kHasTombstones)) == 0 &&
-          stats.max_system_ns <= as_of.ns;
-      const bool inside = stats.min_valid_ns >= min_ns && BeforeRangeEnd(stats.max_valid_ns, max_ns);
+      const bool clean = (stats.flags & (chunk::BlockStats::kMultipleVersions |
+                                         chunk::BlockStats::kHasTombstones)) == 0 &&
+                         stats.max_system_ns <= as_of.ns;
+      const bool inside =
+          stats.min_valid_ns >= min_ns && BeforeRangeEnd(stats.max_valid_ns, max_ns);
       if (clean && inside && consumer.TakeBlockStats(*type, stats)) {
         ++count.blocks_from_stats;
         begin = end;
@@ -233,10 +237,9 @@ Status Engine::ScanFieldBatches(SeriesId series, std::string_view field, int64_t
         for (size_t r = 0; r < memtable_rows.size(); ++r) rows.AppendRow(memtable_rows, r);
       }
     }
-    ResolveVersionSpans(rows, min_ns, max_ns, as_of.ns,
-                        [&](size_t span_begin, size_t span_end) {
-                          EmitRows(rows, span_begin, span_end, consumer);
-                        });
+    ResolveVersionSpans(rows, min_ns, max_ns, as_of.ns, [&](size_t span_begin, size_t span_end) {
+      EmitRows(rows, span_begin, span_end, consumer);
+    });
     begin = end;
   }
   return Status::OK();

@@ -5,6 +5,7 @@
 // offered as its statistics, so aggregates can skip decoding it (DESIGN §4, issue 4 item 5).
 // Thread-safety: a consumer is used by one scan at a time, on the scanning thread.
 
+#include <chrono>
 #include <cstdint>
 #include <string>
 
@@ -17,8 +18,8 @@ namespace strata::engine {
 struct PointBatch {
   FieldType type = FieldType::kFloat;
   const int64_t* valid_ns = nullptr;
-  const uint64_t* bits = nullptr;          // value bits by type, as VersionColumn::bits
-  const std::string* strings = nullptr;    // kString only
+  const uint64_t* bits = nullptr;        // value bits by type, as VersionColumn::bits
+  const std::string* strings = nullptr;  // kString only
   size_t size = 0;
 };
 
@@ -50,6 +51,10 @@ struct ScanCounters {
   uint64_t blocks_decoded = 0;
   uint64_t blocks_from_stats = 0;
   uint64_t memtable_rows = 0;
+
+  // Not a counter: the deadline of the statement the scans serve travels with its counters
+  // through every scan. A scan past it stops with ResourceExhausted "query timed out".
+  std::chrono::steady_clock::time_point deadline = std::chrono::steady_clock::time_point::max();
 
   ScanCounters& operator+=(const ScanCounters& o) {
     scans += o.scans;

@@ -113,7 +113,7 @@ std::string TimeText(const TimeRange& range) {
 }  // namespace
 
 Status ExecuteExplain(const engine::Engine& engine, const SelectStatement& statement,
-                      ResultSink& sink) {
+                      ResultSink& sink, const engine::ScanCounters& limits) {
   // The same split ExecuteSelect makes: an error here is the statement's own error.
   STRATA_ASSIGN_OR_RETURN(
       const WhereClause where,
@@ -122,14 +122,15 @@ Status ExecuteExplain(const engine::Engine& engine, const SelectStatement& state
   const size_t matched = where.series.Select(engine.series_index(), statement.measurement).size();
 
   engine::ScanCounters counters;
+  counters.deadline = limits.deadline;
   CountingSink rows;
   STRATA_RETURN_IF_ERROR(ExecuteSelect(engine, statement, rows, &counters));
 
   std::vector<std::string> plan;
   plan.push_back(StatementText(statement));
   plan.push_back(TimeText(where.time));
-  plan.push_back("as of: " + (statement.as_of_ns ? FormatTime(*statement.as_of_ns)
-                                                 : std::string("latest")));
+  plan.push_back("as of: " +
+                 (statement.as_of_ns ? FormatTime(*statement.as_of_ns) : std::string("latest")));
   plan.push_back("series: " + std::to_string(matched) + " of " + std::to_string(all_series) +
                  " matched");
   if (statement.versions) {
@@ -143,9 +144,8 @@ Status ExecuteExplain(const engine::Engine& engine, const SelectStatement& state
                    n(counters.partitions_pruned) + " (summed over scans)");
     plan.push_back("files: read " + n(counters.files_read) + ", pruned " +
                    n(counters.files_pruned) + " (summed over scans)");
-    plan.push_back("blocks: decoded " + n(counters.blocks_decoded) +
-                   ", answered from statistics " + n(counters.blocks_from_stats) +
-                   ", skipped " + n(counters.blocks_skipped));
+    plan.push_back("blocks: decoded " + n(counters.blocks_decoded) + ", answered from statistics " +
+                   n(counters.blocks_from_stats) + ", skipped " + n(counters.blocks_skipped));
     plan.push_back("memtable rows: " + n(counters.memtable_rows));
   }
   plan.push_back("rows: " + std::to_string(rows.rows()));

@@ -23,6 +23,7 @@
 // Thread-safety: thread-safe; like ExecuteSelect it only reads the engine.
 
 #include "engine/engine.h"
+#include "engine/field_scan.h"
 #include "query/ast.h"
 #include "query/result_format.h"
 #include "util/status.h"
@@ -30,8 +31,9 @@
 namespace strata::query {
 
 // Runs statement (its explain flag is ignored) and streams the plan into sink. A statement that
-// fails fails the same way here, before anything reaches the sink.
+// fails fails the same way here, before anything reaches the sink. limits carries the
+// statement's deadline (its counters are ignored).
 Status ExecuteExplain(const engine::Engine& engine, const SelectStatement& statement,
-                      ResultSink& sink);
+                      ResultSink& sink, const engine::ScanCounters& limits = {});
 
 }  // namespace strata::query

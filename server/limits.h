@@ -3,6 +3,7 @@
 // Server limits and options (DESIGN §6). Every limit is a flag of stratad and ends in a clear
 // error, never a crash or a silent drop. Plain value type.
 
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <string>
@@ -22,6 +23,12 @@ struct ServerOptions {
   // socket has nothing more to read, so memory per connection stays bounded.
   size_t max_batch_bytes = 4 << 20;
   engine::Precision precision = engine::Precision::kNanoseconds;
+  // A statement still scanning after this long fails with "ERR query timed out after <t>";
+  // 0: no limit.
+  std::chrono::milliseconds query_timeout{60'000};
+  // A query answer is written to the socket whenever this much of it is waiting, so a large
+  // answer never sits whole in memory.
+  size_t answer_chunk_bytes = 256 << 10;
 };
 
 }  // namespace strata::server

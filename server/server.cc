@@ -55,7 +55,9 @@ Status Server::Start() {
 void Server::AcceptLoop() {
   while (!stopping_.load()) {
     // poll with a timeout so Stop() is noticed without closing the fd under a blocked accept.
-    struct pollfd pfd{listen_fd_, POLLIN, 0};
+    struct pollfd pfd {
+      listen_fd_, POLLIN, 0
+    };
     int ready = ::poll(&pfd, 1, 200);
     if (ready <= 0) continue;
     int fd = ::accept4(listen_fd_, nullptr, nullptr, SOCK_CLOEXEC);
@@ -73,8 +75,8 @@ void Server::AcceptLoop() {
     MutexLock lock(&mu_);
     ReapFinished();
     if (connections_.size() >= options_.max_connections) {
-      std::string reply = "ERR too many connections (limit " +
-                          std::to_string(options_.max_connections) + ")\n";
+      std::string reply =
+          "ERR too many connections (limit " + std::to_string(options_.max_connections) + ")\n";
       asio::write(connection->socket, asio::buffer(reply), ec);
       continue;  // the socket closes with the connection object
     }
@@ -100,6 +102,11 @@ void Server::Serve(Connection* connection) {
   std::string buffer(64 << 10, '\0');
   std::string reply;
   boost::system::error_code ec;
+  session.SetDrain([&](std::string* out) {
+    asio::write(connection->socket, asio::buffer(*out), ec);
+    out->clear();
+    return !ec;
+  });
   bool open = true;
   while (open) {
     size_t n = connection->socket.read_some(asio::buffer(buffer), ec);

@@ -1,8 +1,8 @@
 #include "server/session.h"
 
-#include <chrono>
-
 #include <fmt/format.h>
+
+#include <chrono>
 
 #include "query/executor.h"
 #include "query/explain.h"
@@ -11,8 +11,8 @@
 namespace strata::server {
 namespace {
 
-constexpr std::string_view kKeywords[] = {"SELECT", "SHOW", "DELETE", "EXPLAIN", "CREATE",
-                                          "DROP",   "SYNC", "FLUSH",  "PING",    "STATS",
+constexpr std::string_view kKeywords[] = {"SELECT",  "SHOW",   "DELETE", "EXPLAIN", "CREATE",
+                                          "DROP",    "SYNC",   "FLUSH",  "PING",    "STATS",
                                           "COMPACT", "BACKUP", "QUIT"};
 
 // The keyword a line starts with (its first token, up to the first space, in any case), or "".
@@ -41,20 +41,24 @@ std::string OneLine(std::string_view text) {
   return out;
 }
 
-// Streams an answer straight into the connection's reply text.
+// Streams an answer straight into the connection's reply text, handing it to the drain
+// whenever chunk_bytes of it are waiting (so a large answer never sits whole in memory).
 class WireSink final : public query::ResultSink {
  public:
-  explicit WireSink(std::string* out) : out_(out) {}
+  WireSink(std::string* out, const Session::Drain& drain, size_t chunk_bytes)
+      : out_(out), drain_(drain), chunk_bytes_(chunk_bytes) {}
   Status Header(const std::vector<std::string>& columns) override {
     AppendRow(columns);
-    return Status::OK();
+    return MaybeDrain();
   }
   Status Row(const std::vector<std::string>& cells) override {
     AppendRow(cells);
     ++rows_;
-    return Status::OK();
+    return MaybeDrain();
   }
   uint64_t rows() const { return rows_; }
+  // Whether part of the answer has left: then an error can only follow it, not replace it.
+  bool drained() const { return drained_; }
 
  private:
   void AppendRow(const std::vector<std::string>& cells) {
@@ -64,27 +68,37 @@ class WireSink final : public query::ResultSink {
     }
     out_->push_back('\n');
   }
+  Status MaybeDrain() {
+    if (!drain_ || out_->size() < chunk_bytes_) return Status::OK();
+    drained_ = true;
+    if (!drain_(out_)) return Status::Unavailable("the client went away");
+    return Status::OK();
+  }
+
   std::string* out_;
+  const Session::Drain& drain_;
+  const size_t chunk_bytes_;
   uint64_t rows_ = 0;
+  bool drained_ = false;
 };
 
 // Runs a statement that answers a table (run(sink) -> Status) and appends the answer and its
-// END line, or one ERR line if it fails: an answer is only sent whole, so a failure half-way
-// never leaves a header and rows without their END.
+// END line. If it fails before any of the answer was drained, the answer is replaced by one ERR
+// line; after that, the ERR line takes the place of END.
 template <typename Run>
-void AnswerTable(std::chrono::steady_clock::time_point started, const Run& run,
-                 std::string* out) {
-  std::string answer;
-  WireSink sink(&answer);
+void AnswerTable(std::chrono::steady_clock::time_point started, const Session::Drain& drain,
+                 size_t chunk_bytes, const Run& run, std::string* out) {
+  const size_t answer_start = out->size();
+  WireSink sink(out, drain, chunk_bytes);
   Status executed = run(sink);
   if (!executed.ok()) {
+    if (!sink.drained()) out->resize(answer_start);
     out->append("ERR " + OneLine(executed.message()) + "\n");
     return;
   }
   auto micros = std::chrono::duration_cast<std::chrono::microseconds>(
                     std::chrono::steady_clock::now() - started)
                     .count();
-  out->append(answer);
   fmt::format_to(std::back_inserter(*out), "END {} {}\n", sink.rows(), micros);
 }
 
@@ -223,11 +237,20 @@ void Session::Select(std::string_view text, std::string* out) {
     out->append("ERR " + OneLine(statement.status().message()) + "\n");
     return;
   }
+  engine::ScanCounters limits;
+  if (options_.query_timeout.count() > 0) limits.deadline = started + options_.query_timeout;
   AnswerTable(
-      started,
+      started, drain_, options_.answer_chunk_bytes,
       [&](query::ResultSink& sink) {
-        return statement->explain ? query::ExecuteExplain(engine_, *statement, sink)
-                                  : query::ExecuteSelect(engine_, *statement, sink);
+        Status executed = statement->explain
+                              ? query::ExecuteExplain(engine_, *statement, sink, limits)
+                              : query::ExecuteSelect(engine_, *statement, sink, &limits);
+        if (!executed.ok() && std::chrono::steady_clock::now() > limits.deadline) {
+          return Status::ResourceExhausted(
+              fmt::format("query timed out after {} ms (stratad --query-timeout)",
+                          options_.query_timeout.count()));
+        }
+        return executed;
       },
       out);
 }
@@ -242,9 +265,8 @@ void Session::Show(std::string_view text, std::string* out) {
     return;
   }
   AnswerTable(
-      started,
-      [&](query::ResultSink& sink) { return query::ExecuteShow(engine_, *statement, sink); },
-      out);
+      started, drain_, options_.answer_chunk_bytes,
+      [&](query::ResultSink& sink) { return query::ExecuteShow(engine_, *statement, sink); }, out);
 }
 
 void Session::Delete(std::string_view text, std::string* out) {

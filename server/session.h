@@ -5,6 +5,7 @@
 // Thread-safety: single-threaded (one per connection); the engine it borrows is thread-safe.
 
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <string_view>
 
@@ -29,6 +30,12 @@ class Session {
   // points share fewer, larger commits (one system time each, which the chunk codecs store
   // almost for free). Returns false once the client said QUIT; bytes after QUIT are ignored.
   bool Receive(std::string_view bytes, std::string* out, bool more_coming = false);
+
+  // Sends *out to the client and clears it; false if the client went away. A query answer calls
+  // it whenever ServerOptions::answer_chunk_bytes are waiting, so a large answer streams instead
+  // of sitting whole in *out. Without a drain (tests), answers accumulate in *out.
+  using Drain = std::function<bool(std::string* out)>;
+  void SetDrain(Drain drain) { drain_ = std::move(drain); }
 
   // End of stream: handles an unterminated last line and commits pending writes.
   void Finish(std::string* out);
@@ -65,6 +72,7 @@ class Session {
   // The newest commit of this connection since its last SYNC (0 if none).
   int64_t last_commit_ns_ = 0;
   bool quit_ = false;
+  Drain drain_;
 };
 
 }  // namespace strata::server

@@ -32,6 +32,7 @@ int main(int argc, char** argv) {
   std::string log_level = "info";
   std::string memtable_budget = "256MiB";
   std::string flush_age = "10m";
+  std::string query_timeout = "60s";
   std::string partition_tag;
   app.add_option("--data-dir", data_dir, "data directory (created if missing)")
       ->capture_default_str();
@@ -50,6 +51,9 @@ int main(int argc, char** argv) {
                  "memory for memtables; a flush starts at half of it")
       ->capture_default_str();
   app.add_option("--flush-age", flush_age, "flush a memtable older than this (0: never)")
+      ->capture_default_str();
+  app.add_option("--query-timeout", query_timeout,
+                 "a query still running after this fails with an error (0: no limit)")
       ->capture_default_str();
   app.add_option("--partition-tag", partition_tag,
                  "tag that names a series' region; fixed when the data directory is created "
@@ -79,6 +83,9 @@ int main(int argc, char** argv) {
   if (!age.ok()) return Fail("--flush-age: " + age.status().message());
   engine_options.flush_age = *age;
   engine_options.partition_tag = partition_tag;
+  auto timeout = ParseMilliseconds(query_timeout);
+  if (!timeout.ok()) return Fail("--query-timeout: " + timeout.status().message());
+  options.query_timeout = *timeout;
   auto parsed_precision = engine::ParsePrecision(precision);
   if (!parsed_precision.ok()) return Fail(parsed_precision.status().message());
   options.precision = *parsed_precision;

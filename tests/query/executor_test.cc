@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <bit>
+#include <chrono>
 #include <cmath>
 #include <cstdint>
 #include <cstdio>
@@ -424,6 +425,22 @@ TEST_F(ExecutorTest, UnsupportedQueriesAreErrorsWithPositions) {
     EXPECT_EQ(error.substr(0, position.size()), position) << c.query << "\n" << error;
     EXPECT_NE(error.find(c.mentions), std::string::npos) << c.query << "\n" << error;
   }
+}
+
+TEST_F(ExecutorTest, AScanPastItsDeadlineStopsTheQuery) {
+  Write({"cpu,host=a v=1 " + std::to_string(kBase), "cpu,host=a v=2 " + std::to_string(kBase + 1)});
+  auto statement = ParseSelect("SELECT median(v) FROM cpu", engine_->NowNanos());
+  ASSERT_TRUE(statement.ok());
+  engine::ScanCounters limits;
+  limits.deadline = std::chrono::steady_clock::now() - std::chrono::seconds(1);
+  TableSink sink;
+  Status status = ExecuteSelect(*engine_, *statement, sink, &limits);
+  EXPECT_EQ(status.code(), StatusCode::kResourceExhausted);
+  EXPECT_EQ(status.message(), "query timed out");
+  // Without a deadline the same statement answers.
+  TableSink answer;
+  ASSERT_TRUE(ExecuteSelect(*engine_, *statement, answer).ok());
+  EXPECT_EQ(answer.rows(), (std::vector<std::vector<std::string>>{{"1.5"}}));
 }
 
 }  // namespace

@@ -661,5 +661,49 @@ TEST_F(SessionTest, MalformedShowAndExplainAreErrLinesAndTheConnectionContinues)
   EXPECT_EQ(Send(*s, "PING\n"), "PONG\n");
 }
 
+TEST_F(SessionTest, LargeAnswersStreamThroughTheDrainInChunks) {
+  options_.answer_chunk_bytes = 200;
+  auto s = NewSession();
+  std::vector<std::string> chunks;
+  s->SetDrain([&chunks](std::string* out) {
+    chunks.push_back(*out);
+    out->clear();
+    return true;
+  });
+  std::string writes;
+  for (int i = 0; i < 500; ++i)
+    writes += "cpu v=" + std::to_string(i) + " " + std::to_string(i) + "\n";
+  EXPECT_EQ(Send(*s, writes), "");
+  const std::string tail = Send(*s, "SELECT v FROM cpu\n");
+  ASSERT_GE(chunks.size(), 20u);  // ~12 bytes per row: many chunks, none much over 200 bytes
+  std::string whole;
+  for (const std::string& chunk : chunks) {
+    EXPECT_LT(chunk.size(), 200u + 64u);
+    whole += chunk;
+  }
+  whole += tail;
+  Answer a;
+  ASSERT_TRUE(ParseAnswer(whole, &a)) << whole;
+  ASSERT_EQ(a.rows.size(), 500u);
+  for (int i = 0; i < 500; ++i) EXPECT_EQ(a.rows[static_cast<size_t>(i)][1], std::to_string(i));
+}
+
+TEST_F(SessionTest, AFailureAfterPartOfTheAnswerLeftEndsItWithErrInsteadOfEnd) {
+  options_.answer_chunk_bytes = 100;
+  auto s = NewSession();
+  int calls = 0;
+  s->SetDrain([&calls](std::string* out) {
+    out->clear();
+    return ++calls < 3;  // the client goes away at the third chunk
+  });
+  std::string writes;
+  for (int i = 0; i < 300; ++i)
+    writes += "cpu v=" + std::to_string(i) + " " + std::to_string(i) + "\n";
+  Send(*s, writes);
+  const std::string tail = Send(*s, "SELECT v FROM cpu\nPING\n");
+  EXPECT_EQ(calls, 3);
+  EXPECT_EQ(tail, "ERR the client went away\nPONG\n");
+}
+
 }  // namespace
 }  // namespace strata::server
