@@ -10,9 +10,8 @@
 namespace strata::query {
 namespace {
 
-constexpr std::string_view kNames[] = {"count",  "sum",        "mean",   "min",
-                                       "max",    "first",      "last",   "median",
-                                       "percentile", "stddev", "spread"};
+constexpr std::string_view kNames[] = {"count", "sum",    "mean",       "min",    "max",   "first",
+                                       "last",  "median", "percentile", "stddev", "spread"};
 
 std::string Int128ToString(Int128 v) {
   if (v == 0) return "0";
@@ -66,8 +65,8 @@ Status Aggregator::CheckType(std::string_view field) const {
   const bool numeric = type_ == engine::FieldType::kFloat || type_ == engine::FieldType::kInt ||
                        type_ == engine::FieldType::kUint;
   if (numeric) return Status::OK();
-  return Status::InvalidArgument(std::string(AggregateName(kind_)) +
-                                 "() needs a numeric field; '" + std::string(field) + "' is " +
+  return Status::InvalidArgument(std::string(AggregateName(kind_)) + "() needs a numeric field; '" +
+                                 std::string(field) + "' is " +
                                  std::string(engine::FieldTypeName(type_)));
 }
 
@@ -115,20 +114,42 @@ void Aggregator::AddFloatExtremes(const uint64_t* bits, size_t n) {
   if (count_ == 0) min_ = max_ = std::bit_cast<double>(bits[i++]);
   count_ += n;
   if (std::isnan(min_)) return;  // NaN has already won
-  double lo = min_, hi = max_;
-  bool nan = false;
+  // Branch-free on integer keys that order doubles as IEEE totalOrder does for non-NaN values
+  // (-0.0 below 0.0, as AddFloat), four independent lanes; NaNs are only detected here.
+  auto key = [](uint64_t b) {
+    const auto s = static_cast<int64_t>(b);
+    return s ^ static_cast<int64_t>(static_cast<uint64_t>(s >> 63) >> 1);
+  };
+  auto unkey = [&key](int64_t k) {
+    return std::bit_cast<double>(static_cast<uint64_t>(key(static_cast<uint64_t>(k))));
+  };
+  constexpr uint64_t kAbs = ~(uint64_t{1} << 63), kInf = 0x7ff0000000000000;
+  int64_t lo[4], hi[4];
+  for (int l = 0; l < 4; ++l) lo[l] = hi[l] = key(std::bit_cast<uint64_t>(min_));
+  const int64_t hi_start = key(std::bit_cast<uint64_t>(max_));
+  for (int l = 0; l < 4; ++l) hi[l] = hi_start;
+  uint64_t nan = 0;
+  for (; i + 4 <= n; i += 4) {
+    for (int l = 0; l < 4; ++l) {
+      const uint64_t b = bits[i + l];
+      nan |= static_cast<uint64_t>((b & kAbs) > kInf);
+      const int64_t k = key(b);
+      lo[l] = k < lo[l] ? k : lo[l];
+      hi[l] = k > hi[l] ? k : hi[l];
+    }
+  }
   for (; i < n; ++i) {
-    const double v = std::bit_cast<double>(bits[i]);
-    nan |= std::isnan(v);
-    // -0.0 counts as below 0.0 (see AddFloat), so the answer does not depend on arrival order.
-    if (v < lo || (v == lo && std::signbit(v))) lo = v;
-    if (v > hi || (v == hi && !std::signbit(v))) hi = v;
+    nan |= static_cast<uint64_t>((bits[i] & kAbs) > kInf);
+    const int64_t k = key(bits[i]);
+    lo[0] = k < lo[0] ? k : lo[0];
+    hi[0] = k > hi[0] ? k : hi[0];
   }
   if (nan) {
-    lo = hi = std::numeric_limits<double>::quiet_NaN();
+    min_ = max_ = std::numeric_limits<double>::quiet_NaN();
+    return;
   }
-  min_ = lo;
-  max_ = hi;
+  min_ = unkey(std::min({lo[0], lo[1], lo[2], lo[3]}));
+  max_ = unkey(std::max({hi[0], hi[1], hi[2], hi[3]}));
 }
 
 void Aggregator::AddInt(int64_t t, int64_t v) {
@@ -184,8 +205,8 @@ void Aggregator::Add(int64_t time_ns, const engine::FieldValue& value) {
   }
 }
 
-void Aggregator::AddBatch(const int64_t* time_ns, const uint64_t* bits,
-                          const std::string* strings, size_t n) {
+void Aggregator::AddBatch(const int64_t* time_ns, const uint64_t* bits, const std::string* strings,
+                          size_t n) {
   switch (type_) {
     case engine::FieldType::kFloat:
       switch (kind_) {
@@ -195,7 +216,7 @@ void Aggregator::AddBatch(const int64_t* time_ns, const uint64_t* bits,
         case AggregateKind::kSum:
         case AggregateKind::kMean:
           // The hot loop of full scans: only the sum is needed.
-          for (size_t i = 0; i < n; ++i) float_sum_.Add(std::bit_cast<double>(bits[i]));
+          float_sum_.AddBits(bits, n);
           count_ += n;
           return;
         case AggregateKind::kMin:
@@ -242,10 +263,12 @@ bool Aggregator::CanUseStats(const engine::chunk::BlockStats& stats) const {
       const double lo = std::bit_cast<double>(stats.min_bits);
       const double hi = std::bit_cast<double>(stats.max_bits);
       // A NaN makes the sum NaN; which zero is the minimum or maximum (-0.0 counts below 0.0)
-      // is lost in the statistics.
+      // is known only from blocks written with kZeroSignsOrdered.
       const bool needs_min = kind_ == AggregateKind::kMin || kind_ == AggregateKind::kSpread;
       const bool needs_max = kind_ == AggregateKind::kMax || kind_ == AggregateKind::kSpread;
-      return !std::isnan(sum) && !(needs_min && lo == 0) && !(needs_max && hi == 0);
+      const bool zeros_ordered = (stats.flags & BlockStats::kZeroSignsOrdered) != 0;
+      return !std::isnan(sum) && (zeros_ordered || !(needs_min && lo == 0)) &&
+             (zeros_ordered || !(needs_max && hi == 0));
     }
     case engine::FieldType::kInt:
     case engine::FieldType::kUint:
@@ -269,8 +292,9 @@ void Aggregator::AddStats(const engine::chunk::BlockStats& stats) {
         min_ = lo;
         max_ = hi;
       } else if (!std::isnan(min_)) {
-        min_ = std::min(min_, lo);
-        max_ = std::max(max_, hi);
+        // The same order as AddFloat: -0.0 below 0.0.
+        if (lo < min_ || (lo == min_ && std::signbit(lo))) min_ = lo;
+        if (hi > max_ || (hi == max_ && !std::signbit(hi))) max_ = hi;
       }
       break;
     }
@@ -344,7 +368,8 @@ Result<std::string> Aggregator::Finish() const {
         std::nth_element(floats_.begin(), floats_.begin() + k, floats_.end());
         const double at_k = floats_[k];
         if (!median || n % 2 == 1) return FormatFloat(at_k);
-        return FormatFloat(Midpoint(at_k, *std::min_element(floats_.begin() + k + 1, floats_.end())));
+        return FormatFloat(
+            Midpoint(at_k, *std::min_element(floats_.begin() + k + 1, floats_.end())));
       }
       if (is_int) {
         const size_t k = median ? (n - 1) / 2 : NearestRank(percentile_, n);
@@ -352,16 +377,16 @@ Result<std::string> Aggregator::Finish() const {
         if (!median) return std::to_string(ints_[k]);
         const double a = static_cast<double>(ints_[k]);
         if (n % 2 == 1) return FormatFloat(a);
-        return FormatFloat(
-            Midpoint(a, static_cast<double>(*std::min_element(ints_.begin() + k + 1, ints_.end()))));
+        return FormatFloat(Midpoint(
+            a, static_cast<double>(*std::min_element(ints_.begin() + k + 1, ints_.end()))));
       }
       const size_t k = median ? (n - 1) / 2 : NearestRank(percentile_, n);
       std::nth_element(uints_.begin(), uints_.begin() + k, uints_.end());
       if (!median) return std::to_string(uints_[k]);
       const double a = static_cast<double>(uints_[k]);
       if (n % 2 == 1) return FormatFloat(a);
-      return FormatFloat(
-          Midpoint(a, static_cast<double>(*std::min_element(uints_.begin() + k + 1, uints_.end()))));
+      return FormatFloat(Midpoint(
+          a, static_cast<double>(*std::min_element(uints_.begin() + k + 1, uints_.end()))));
     }
     case AggregateKind::kCount:
       break;

@@ -35,6 +35,8 @@ struct BlockStats {
     kMultipleVersions = 1,  // some valid time appears more than once in the block
     kHasTombstones = 2,
     kSumExact = 4,
+    // Float min/max order -0.0 below 0.0 (files before this flag may hold either zero).
+    kZeroSignsOrdered = 8,
   };
   uint32_t count = 0;
   int64_t min_valid_ns = 0, max_valid_ns = 0;

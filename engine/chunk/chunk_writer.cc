@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <bit>
+#include <cmath>
 
 #include "engine/codec/codec.h"
 #include "util/checksum.h"
@@ -37,8 +38,9 @@ BlockStats ComputeStats(const VersionColumn& c, size_t begin, size_t end) {
       case FieldType::kFloat: {
         double v = std::bit_cast<double>(b);
         float_sum.Add(v);
-        if (!have_value || v < fmin) fmin = v;
-        if (!have_value || v > fmax) fmax = v;
+        // -0.0 counts below 0.0, so the statistics say which zero is the minimum or maximum.
+        if (!have_value || v < fmin || (v == fmin && std::signbit(v))) fmin = v;
+        if (!have_value || v > fmax || (v == fmax && !std::signbit(v))) fmax = v;
         break;
       }
       case FieldType::kInt: {
@@ -88,6 +90,7 @@ BlockStats ComputeStats(const VersionColumn& c, size_t begin, size_t end) {
       break;
   }
   if (sum_exact && c.type != FieldType::kString) s.flags |= BlockStats::kSumExact;
+  if (c.type == FieldType::kFloat) s.flags |= BlockStats::kZeroSignsOrdered;
   return s;
 }
 

@@ -368,8 +368,14 @@ namespace {
 // Batches (the scan path) and single points must agree for every aggregate, whatever the values.
 TEST(AggregateBatchTest, BatchesGiveTheSameAnswerAsSinglePoints) {
   std::mt19937_64 rng(3);
-  const double specials[] = {0.0, -0.0, 1.5, -2.25, std::numeric_limits<double>::infinity(),
-                             -std::numeric_limits<double>::infinity(), std::nan(""), 1e300};
+  const double specials[] = {0.0,
+                             -0.0,
+                             1.5,
+                             -2.25,
+                             std::numeric_limits<double>::infinity(),
+                             -std::numeric_limits<double>::infinity(),
+                             std::nan(""),
+                             1e300};
   for (int round = 0; round < 300; ++round) {
     const size_t n = 1 + rng() % 40;
     std::vector<int64_t> times(n);
@@ -382,7 +388,8 @@ TEST(AggregateBatchTest, BatchesGiveTheSameAnswerAsSinglePoints) {
     }
     for (int k = 0; k <= static_cast<int>(AggregateKind::kSpread); ++k) {
       const auto kind = static_cast<AggregateKind>(k);
-      Aggregator one(kind, engine::FieldType::kFloat, 90), batch(kind, engine::FieldType::kFloat, 90);
+      Aggregator one(kind, engine::FieldType::kFloat, 90),
+          batch(kind, engine::FieldType::kFloat, 90);
       for (size_t i = 0; i < n; ++i) {
         one.Add(times[i], engine::FieldValue::Float(std::bit_cast<double>(bits[i])));
       }
@@ -404,6 +411,29 @@ TEST(AggregateBatchTest, BatchesGiveTheSameAnswerAsSinglePoints) {
       }
     }
   }
+}
+
+TEST(AggregateBatchTest, LaneSumsFallBackToTheSequentialOrderWhenALaneOverflows) {
+  // Four lanes would see only +1e308 (or only -1e308) and overflow; one by one the sum is 0.
+  std::vector<uint64_t> bits;
+  for (int i = 0; i < 16; ++i) bits.push_back(std::bit_cast<uint64_t>(i % 2 ? -1e308 : 1e308));
+  NeumaierSum lanes, sequential;
+  lanes.AddBits(bits.data(), bits.size());
+  for (uint64_t b : bits) sequential.Add(std::bit_cast<double>(b));
+  EXPECT_EQ(std::bit_cast<uint64_t>(lanes.Total()), std::bit_cast<uint64_t>(sequential.Total()));
+  EXPECT_EQ(lanes.Total(), 0.0);
+  // Mixed magnitudes: the lanes keep Neumaier's accuracy.
+  std::mt19937_64 rng(5);
+  std::vector<uint64_t> mixed;
+  for (int i = 0; i < 4099; ++i) {
+    const double v =
+        (rng() % 2 ? 1e16 : 1.0) * (rng() % 2 ? 1 : -1) + static_cast<double>(rng() % 100) / 10;
+    mixed.push_back(std::bit_cast<uint64_t>(v));
+  }
+  NeumaierSum a, b;
+  a.AddBits(mixed.data(), mixed.size());
+  for (uint64_t x : mixed) b.Add(std::bit_cast<double>(x));
+  EXPECT_NEAR(a.Total(), b.Total(), std::fabs(b.Total()) * 1e-12 + 1e-3);
 }
 
 }  // namespace

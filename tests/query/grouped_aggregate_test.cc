@@ -270,5 +270,30 @@ TEST_F(GroupedAggregateTest, CleanBlocksAreAnsweredFromStatisticsWithTheSameResu
   }
 }
 
+TEST_F(GroupedAggregateTest, SignedZerosFromStatisticsMatchThePointByPointAnswer) {
+  // Each series is one clean block. -0.0 counts below 0.0 (as point by point), so min and max
+  // answered from statistics must name the right zero.
+  Write({"z,s=a v=0 1", "z,s=a v=-0 2", "z,s=a v=3 3",     // min -0
+         "z,s=b v=-0 1", "z,s=b v=0 2", "z,s=b v=-5 3",    // max 0
+         "z,s=c v=-0 1", "z,s=c v=-0 2",                   // min and max -0
+         "z,s=d v=0 1", "z,s=d v=0 2"});                   // min and max 0
+  ASSERT_TRUE(engine_->Flush().ok());
+  engine::ScanCounters counters;
+  auto statement = ParseSelect("SELECT min(v), max(v), spread(v) FROM z GROUP BY s",
+                               engine_->NowNanos());
+  ASSERT_TRUE(statement.ok());
+  TableSink sink;
+  ASSERT_TRUE(ExecuteSelect(*engine_, *statement, sink, &counters).ok());
+  EXPECT_EQ(counters.blocks_from_stats, 4u);
+  EXPECT_EQ(counters.blocks_decoded, 0u);
+  EXPECT_EQ(sink.rows(), (std::vector<std::vector<std::string>>{{"a", "-0", "3", "3"},
+                                                                 {"b", "-5", "0", "5"},
+                                                                 {"c", "-0", "-0", "0"},
+                                                                 {"d", "0", "0", "0"}}));
+  // Across blocks too: the whole measurement's min is -0 only if some block holds one.
+  TableSink all = QueryOk("SELECT min(v), max(v) FROM z WHERE s = 'c' OR s = 'd'");
+  EXPECT_EQ(all.rows(), (std::vector<std::vector<std::string>>{{"-0", "0"}}));
+}
+
 }  // namespace
 }  // namespace strata::query
