@@ -183,7 +183,7 @@ void BM_AggregateKernel(benchmark::State& state) {
 
 void Scan(benchmark::State& state, bool use_stats) {
   const Data& data = Data::Get();
-  engine::ScanCounters counters;
+  engine::ScanContext counters;
   for (auto _ : state) {
     AggregatingConsumer consumer(use_stats);
     for (engine::SeriesId id : data.series()) {
@@ -208,7 +208,7 @@ void BM_Query(benchmark::State& state, const char* text) {
   const Data& data = Data::Get();
   auto statement = query::ParseSelect(text, 0);
   if (!statement.ok()) std::abort();
-  engine::ScanCounters counters;
+  engine::ScanContext counters;
   for (auto _ : state) {
     query::TableSink sink;
     if (!query::ExecuteSelect(data.engine(), *statement, sink, &counters).ok()) std::abort();

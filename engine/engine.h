@@ -126,7 +126,7 @@ class Engine {
   // first (engine/field_scan.h). counters (optional) accumulates what was read, for EXPLAIN.
   Status ScanFieldBatches(SeriesId series, std::string_view field, int64_t min_ns, int64_t max_ns,
                           SystemTime as_of, FieldScanConsumer& consumer,
-                          ScanCounters* counters = nullptr) const;
+                          ScanContext* counters = nullptr) const;
 
   // Every version (DESIGN §7 VERSIONS) of one field of one series with valid time in
   // [min_ns, max_ns) and system time <= as_of, in (valid time, system time) order.

@@ -117,11 +117,22 @@ void EmitRows(const VersionColumn& rows, size_t begin, size_t end, FieldScanCons
 
 }  // namespace
 
+Status MemoryExceeded(const ScanContext& context) {
+  auto size = [](uint64_t bytes) {
+    return bytes >= (uint64_t{1} << 20) ? std::to_string(bytes >> 20) + " MiB"
+                                        : std::to_string(bytes) + " bytes";
+  };
+  return Status::ResourceExhausted("query memory limit exceeded: it holds " +
+                                   size(context.memory_bytes) + ", the limit is " +
+                                   size(context.memory_limit_bytes) +
+                                   " (stratad --query-memory)");
+}
+
 Status Engine::ScanFieldBatches(SeriesId series, std::string_view field, int64_t min_ns,
                                 int64_t max_ns, SystemTime as_of, FieldScanConsumer& consumer,
-                                ScanCounters* counters) const {
-  ScanCounters local;
-  ScanCounters& count = counters != nullptr ? *counters : local;
+                                ScanContext* counters) const {
+  ScanContext local;
+  ScanContext& count = counters != nullptr ? *counters : local;
   if (min_ns >= max_ns) return Status::OK();
   const SeriesInfo* info = series_.Get(series);
   if (info == nullptr) return Status::OK();
@@ -191,6 +202,7 @@ Status Engine::ScanFieldBatches(SeriesId series, std::string_view field, int64_t
     if (timed && std::chrono::steady_clock::now() > count.deadline) {
       return Status::ResourceExhausted("query timed out");
     }
+    if (count.OverMemory()) return MemoryExceeded(count);
     size_t end = begin + 1;
     int64_t group_max = sources[begin].max_valid_ns;
     while (end < sources.size() && sources[end].min_valid_ns <= group_max) {

@@ -11,6 +11,7 @@
 
 #include "engine/chunk/chunk_format.h"
 #include "engine/types.h"
+#include "util/status.h"
 
 namespace strata::engine {
 
@@ -38,10 +39,12 @@ class FieldScanConsumer {
   virtual void TakePoints(const PointBatch& batch) = 0;
 };
 
-// What a scan read, for EXPLAIN. Summed over the (series, field) scans of a query, so a
+// What the scans of one statement share: counters of what they read (for EXPLAIN) and the
+// statement's limits. Counters are summed over the (series, field) scans of a query, so a
 // partition or file that several series share counts once per scan that opened (or pruned) it;
 // blocks and memtable rows belong to one (series, field) and count once.
-struct ScanCounters {
+// Thread-safety: used by one statement on one thread.
+struct ScanContext {
   uint64_t scans = 0;              // (series, field) scans that consulted the file set
   uint64_t partitions_read = 0;    // of the series' region, on a day the range touches
   uint64_t partitions_pruned = 0;  // the rest of the file set: another region or day
@@ -52,11 +55,22 @@ struct ScanCounters {
   uint64_t blocks_from_stats = 0;
   uint64_t memtable_rows = 0;
 
-  // Not a counter: the deadline of the statement the scans serve travels with its counters
-  // through every scan. A scan past it stops with ResourceExhausted "query timed out".
+  // Limits. A scan past the deadline stops with ResourceExhausted "query timed out".
   std::chrono::steady_clock::time_point deadline = std::chrono::steady_clock::time_point::max();
+  // Bytes the statement holds beyond its scans' own buffers (values kept for medians, window
+  // streams, buckets): executors Charge what they keep; past memory_limit_bytes (0: none) the
+  // statement fails with ResourceExhausted.
+  uint64_t memory_limit_bytes = 0;
+  uint64_t memory_bytes = 0;
 
-  ScanCounters& operator+=(const ScanCounters& o) {
+  // Counts bytes the statement now holds; false once they pass the limit.
+  bool Charge(uint64_t bytes) {
+    memory_bytes += bytes;
+    return memory_limit_bytes == 0 || memory_bytes <= memory_limit_bytes;
+  }
+  bool OverMemory() const { return memory_limit_bytes != 0 && memory_bytes > memory_limit_bytes; }
+
+  ScanContext& operator+=(const ScanContext& o) {
     scans += o.scans;
     partitions_read += o.partitions_read;
     partitions_pruned += o.partitions_pruned;
@@ -69,5 +83,9 @@ struct ScanCounters {
     return *this;
   }
 };
+
+// ResourceExhausted "query memory limit exceeded: it holds <n> MiB, the limit is <m> MiB
+// (stratad --query-memory)".
+Status MemoryExceeded(const ScanContext& context);
 
 }  // namespace strata::engine

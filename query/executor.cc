@@ -75,7 +75,9 @@ bool HasStar(const SelectStatement& statement) {
 }  // namespace
 
 Status ExecuteSelect(const engine::Engine& engine, const SelectStatement& statement,
-                     ResultSink& sink, engine::ScanCounters* counters) {
+                     ResultSink& sink, engine::ScanContext* context) {
+  engine::ScanContext local;
+  engine::ScanContext* counters = context != nullptr ? context : &local;
   if (statement.versions) return ExecuteSelectVersions(engine, statement, sink);
   STRATA_ASSIGN_OR_RETURN(
       const WhereClause where,

@@ -34,7 +34,7 @@ namespace strata::query {
 // order, a missing tag sorting as ""), valid time, then system time.
 // counters (optional) accumulates what the scans read, for EXPLAIN.
 Status ExecuteSelect(const engine::Engine& engine, const SelectStatement& statement,
-                     ResultSink& sink, engine::ScanCounters* counters = nullptr);
+                     ResultSink& sink, engine::ScanContext* counters = nullptr);
 
 struct DeleteResult {
   uint64_t tombstones = 0;     // tombstone versions written

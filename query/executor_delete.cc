@@ -35,9 +35,9 @@ Result<DeleteResult> ExecuteDelete(engine::Engine& engine, const DeleteStatement
     // With field conditions, whole rows go: every field at the times where the row matches.
     std::vector<int64_t> matching;
     if (!where.fields.empty()) {
-      STRATA_ASSIGN_OR_RETURN(matching,
-                              where.fields.MatchingTimes(engine, s->id, where.time.min_ns,
-                                                         where.time.max_ns, as_of, nullptr));
+      STRATA_ASSIGN_OR_RETURN(
+          matching, where.fields.MatchingTimes(engine, s->id, where.time.min_ns, where.time.max_ns,
+                                               as_of, nullptr));
       if (matching.empty()) continue;
     }
     for (const auto& [field, type] : fields) {

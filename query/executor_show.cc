@@ -49,16 +49,14 @@ Result<std::vector<const engine::SeriesInfo*>> SelectSeries(const engine::Engine
   return series;
 }
 
-Status ShowSeries(const engine::Engine& engine, const ShowStatement& statement,
-                  ResultSink& sink) {
+Status ShowSeries(const engine::Engine& engine, const ShowStatement& statement, ResultSink& sink) {
   STRATA_ASSIGN_OR_RETURN(const auto series, SelectSeries(engine, statement));
   std::vector<Row> rows;
   for (const engine::SeriesInfo* s : series) rows.push_back({s->key});
   return Answer({"key"}, std::move(rows), sink);
 }
 
-Status ShowTagKeys(const engine::Engine& engine, const ShowStatement& statement,
-                   ResultSink& sink) {
+Status ShowTagKeys(const engine::Engine& engine, const ShowStatement& statement, ResultSink& sink) {
   std::vector<Row> rows;
   for (const std::string& m : Measurements(engine, statement)) {
     for (const engine::SeriesInfo* s : engine.series_index().SeriesOf(m)) {
@@ -96,8 +94,8 @@ Status ShowPartitions(const engine::Engine& engine, ResultSink& sink) {
   // ChunkFiles comes grouped by partition in (region, day) order: one row per run. The rows are
   // not re-sorted as text, which would misplace dates before year 1000.
   const std::vector<engine::ChunkFileMeta> files = engine.ChunkFiles();
-  STRATA_RETURN_IF_ERROR(sink.Header(
-      {"region", "date", "files", "bytes", "versions", "min_time", "max_time"}));
+  STRATA_RETURN_IF_ERROR(
+      sink.Header({"region", "date", "files", "bytes", "versions", "min_time", "max_time"}));
   for (size_t begin = 0; begin < files.size();) {
     size_t end = begin;
     uint64_t bytes = 0, versions = 0;
@@ -110,10 +108,9 @@ Status ShowPartitions(const engine::Engine& engine, ResultSink& sink) {
       min_ns = std::min(min_ns, files[end].min_valid_ns);
       max_ns = std::max(max_ns, files[end].max_valid_ns);
     }
-    STRATA_RETURN_IF_ERROR(sink.Row({files[begin].region, files[begin].date,
-                                     std::to_string(end - begin), std::to_string(bytes),
-                                     std::to_string(versions), FormatTime(min_ns),
-                                     FormatTime(max_ns)}));
+    STRATA_RETURN_IF_ERROR(sink.Row(
+        {files[begin].region, files[begin].date, std::to_string(end - begin), std::to_string(bytes),
+         std::to_string(versions), FormatTime(min_ns), FormatTime(max_ns)}));
     begin = end;
   }
   return Status::OK();
@@ -121,8 +118,7 @@ Status ShowPartitions(const engine::Engine& engine, ResultSink& sink) {
 
 }  // namespace
 
-Status ExecuteShow(const engine::Engine& engine, const ShowStatement& statement,
-                   ResultSink& sink) {
+Status ExecuteShow(const engine::Engine& engine, const ShowStatement& statement, ResultSink& sink) {
   using What = ShowStatement::What;
   switch (statement.what) {
     case What::kMeasurements: {

@@ -113,7 +113,7 @@ std::string TimeText(const TimeRange& range) {
 }  // namespace
 
 Status ExecuteExplain(const engine::Engine& engine, const SelectStatement& statement,
-                      ResultSink& sink, const engine::ScanCounters& limits) {
+                      ResultSink& sink, const engine::ScanContext& limits) {
   // The same split ExecuteSelect makes: an error here is the statement's own error.
   STRATA_ASSIGN_OR_RETURN(
       const WhereClause where,
@@ -121,8 +121,9 @@ Status ExecuteExplain(const engine::Engine& engine, const SelectStatement& state
   const size_t all_series = engine.series_index().SeriesOf(statement.measurement).size();
   const size_t matched = where.series.Select(engine.series_index(), statement.measurement).size();
 
-  engine::ScanCounters counters;
+  engine::ScanContext counters;
   counters.deadline = limits.deadline;
+  counters.memory_limit_bytes = limits.memory_limit_bytes;
   CountingSink rows;
   STRATA_RETURN_IF_ERROR(ExecuteSelect(engine, statement, rows, &counters));
 

@@ -16,7 +16,7 @@
 //   rows: 60                                                      what the SELECT answers
 //   rollups: none
 //
-// Partitions and files are counted per (series, field) scan and summed (engine::ScanCounters):
+// Partitions and files are counted per (series, field) scan and summed (engine::ScanContext):
 // a partition that three matched series share and read counts 3. Blocks and memtable rows
 // belong to one (series, field) and count once. SELECT VERSIONS does not go through the batch
 // scan, so its plan says the counters are not collected instead of printing zeros.
@@ -34,6 +34,6 @@ namespace strata::query {
 // fails fails the same way here, before anything reaches the sink. limits carries the
 // statement's deadline (its counters are ignored).
 Status ExecuteExplain(const engine::Engine& engine, const SelectStatement& statement,
-                      ResultSink& sink, const engine::ScanCounters& limits = {});
+                      ResultSink& sink, const engine::ScanContext& limits = {});
 
 }  // namespace strata::query

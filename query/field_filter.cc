@@ -245,7 +245,7 @@ void FieldFilter::And(FieldFilter other) {
 Result<std::vector<int64_t>> FieldFilter::MatchingTimes(const engine::Engine& engine,
                                                         engine::SeriesId series, int64_t min_ns,
                                                         int64_t max_ns, engine::SystemTime as_of,
-                                                        engine::ScanCounters* counters) const {
+                                                        engine::ScanContext* counters) const {
   std::vector<int64_t> matching;
   if (empty()) return matching;
   std::vector<CollectingConsumer> columns(fields_.size());

@@ -52,7 +52,7 @@ class FieldFilter {
   Result<std::vector<int64_t>> MatchingTimes(const engine::Engine& engine, engine::SeriesId series,
                                              int64_t min_ns, int64_t max_ns,
                                              engine::SystemTime as_of,
-                                             engine::ScanCounters* counters) const;
+                                             engine::ScanContext* counters) const;
 
   struct Node;
 

@@ -64,13 +64,21 @@ using Buckets = std::map<int64_t, std::vector<Aggregator>>;
 // Feeds one (series, field) scan into a group's buckets for the items on that field.
 class BucketConsumer : public engine::FieldScanConsumer {
  public:
+  // context (may be null) is charged for new buckets and for values kept for medians.
   BucketConsumer(const std::vector<ItemPlan>& items, const std::vector<size_t>& on_field,
-                 int64_t interval_ns, int64_t offset_ns, Buckets* buckets)
+                 int64_t interval_ns, int64_t offset_ns, Buckets* buckets,
+                 engine::ScanContext* context)
       : items_(items),
         on_field_(on_field),
         interval_ns_(interval_ns),
         offset_ns_(offset_ns),
-        buckets_(buckets) {}
+        buckets_(buckets),
+        context_(context) {
+    for (size_t i : on_field_) {
+      keeps_values_ +=
+          items_[i].kind == AggregateKind::kMedian || items_[i].kind == AggregateKind::kPercentile;
+    }
+  }
 
   bool TakeBlockStats(engine::FieldType, const engine::chunk::BlockStats& stats) override {
     const int64_t start = Start(stats.min_valid_ns);
@@ -98,6 +106,9 @@ class BucketConsumer : public engine::FieldScanConsumer {
         if (end == begin) end = batch.size;  // the last bucket reaches int64 max
       }
       std::vector<Aggregator>& aggs = BucketAt(start);
+      if (context_ != nullptr && keeps_values_ > 0) {
+        context_->Charge((end - begin) * keeps_values_ * sizeof(double));
+      }
       for (size_t i : on_field_) {
         aggs[i].AddBatch(batch.valid_ns + begin, batch.bits + begin,
                          batch.strings ? batch.strings + begin : nullptr, end - begin);
@@ -114,6 +125,8 @@ class BucketConsumer : public engine::FieldScanConsumer {
     if (cached_ != nullptr && cached_start_ == start) return *cached_;
     auto it = buckets_->find(start);
     if (it == buckets_->end()) {
+      // A map node, its vector and the aggregators.
+      if (context_ != nullptr) context_->Charge(96 + items_.size() * sizeof(Aggregator));
       std::vector<Aggregator> aggs;
       aggs.reserve(items_.size());
       for (const ItemPlan& item : items_) aggs.emplace_back(item.kind, item.type, item.percentile);
@@ -128,6 +141,8 @@ class BucketConsumer : public engine::FieldScanConsumer {
   const std::vector<size_t>& on_field_;
   const int64_t interval_ns_, offset_ns_;
   Buckets* buckets_;
+  engine::ScanContext* context_;
+  size_t keeps_values_ = 0;  // items on this field that keep every value
   int64_t cached_start_ = 0;
   std::vector<Aggregator>* cached_ = nullptr;
 };
@@ -142,7 +157,7 @@ struct Group {
 
 Status ExecuteAggregates(const engine::Engine& engine, const SelectStatement& statement,
                          const WhereClause& where, engine::SystemTime as_of, ResultSink& sink,
-                         engine::ScanCounters* counters) {
+                         engine::ScanContext* counters) {
   std::vector<ItemPlan> items;
   std::vector<std::string> fields;  // distinct, in first-use order
   for (const SelectItem& item : statement.items) {
@@ -201,13 +216,16 @@ Status ExecuteAggregates(const engine::Engine& engine, const SelectStatement& st
         }
         for (size_t f = 0; f < fields.size(); ++f) {
           BucketConsumer consumer(items, items_on_field[f], interval, group_by.offset_ns,
-                                  &group.buckets);
+                                  &group.buckets, counters);
           TimeFilteringConsumer filtered(matching, consumer);
           engine::FieldScanConsumer& sink_for_scan =
               where.fields.empty() ? static_cast<engine::FieldScanConsumer&>(consumer) : filtered;
           STRATA_RETURN_IF_ERROR(engine.ScanFieldBatches(s->id, fields[f], where.time.min_ns,
                                                          where.time.max_ns, as_of, sink_for_scan,
                                                          counters));
+          if (counters != nullptr && counters->OverMemory()) {
+            return engine::MemoryExceeded(*counters);
+          }
         }
       }
     }

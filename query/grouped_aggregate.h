@@ -35,7 +35,7 @@ SeriesGroups GroupSeriesByTags(std::vector<const engine::SeriesInfo*> series,
 // counters (optional) accumulates what the scans read, for EXPLAIN.
 Status ExecuteAggregates(const engine::Engine& engine, const SelectStatement& statement,
                          const WhereClause& where, engine::SystemTime as_of, ResultSink& sink,
-                         engine::ScanCounters* counters = nullptr);
+                         engine::ScanContext* counters = nullptr);
 
 // The start of the bucket holding t: the greatest offset + k * interval <= t.
 int64_t BucketStart(int64_t t, int64_t interval_ns, int64_t offset_ns);

@@ -81,7 +81,7 @@ struct RowRef {
 class GroupWriter {
  public:
   GroupWriter(const engine::Engine& engine, const SelectStatement& statement,
-              const WhereClause& where, engine::SystemTime as_of, engine::ScanCounters* counters,
+              const WhereClause& where, engine::SystemTime as_of, engine::ScanContext* counters,
               const std::vector<RawItem>& items, const std::vector<size_t>& field_items,
               const std::vector<std::string>& tag_values,
               const std::vector<const engine::SeriesInfo*>& series, ResultSink& sink)
@@ -212,7 +212,7 @@ class GroupWriter {
   const SelectStatement& statement_;
   const WhereClause& where_;
   const engine::SystemTime as_of_;
-  engine::ScanCounters* counters_;
+  engine::ScanContext* counters_;
   const std::vector<RawItem>& items_;
   const std::vector<size_t>& field_items_;
   const std::vector<std::string>& tag_values_;
@@ -234,7 +234,7 @@ bool IsRawSelection(const SelectStatement& statement) {
 
 Status ExecuteRawSelect(const engine::Engine& engine, const SelectStatement& statement,
                         const WhereClause& where, engine::SystemTime as_of, ResultSink& sink,
-                        engine::ScanCounters* counters) {
+                        engine::ScanContext* counters) {
   SeriesGroups grouping = GroupSeriesByTags(
       where.series.Select(engine.series_index(), statement.measurement), statement.group_by);
 

@@ -32,6 +32,6 @@ bool IsRawSelection(const SelectStatement& statement);
 // scans read, for EXPLAIN.
 Status ExecuteRawSelect(const engine::Engine& engine, const SelectStatement& statement,
                         const WhereClause& where, engine::SystemTime as_of, ResultSink& sink,
-                        engine::ScanCounters* counters = nullptr);
+                        engine::ScanContext* counters = nullptr);
 
 }  // namespace strata::query

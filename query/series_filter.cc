@@ -91,8 +91,7 @@ class Splitter {
       if (MentionsTime(c) || MentionsTag(c)) {
         return Unsupported(c, "a condition mixing fields with tags or time under OR");
       }
-      STRATA_ASSIGN_OR_RETURN(FieldFilter filter,
-                              FieldFilter::Build(c, measurement_, schema_));
+      STRATA_ASSIGN_OR_RETURN(FieldFilter filter, FieldFilter::Build(c, measurement_, schema_));
       fields->And(std::move(filter));
       return NodePtr{};
     }
@@ -209,8 +208,9 @@ Result<WhereClause> SplitWhere(const Condition* where, std::string_view measurem
                                const engine::Schema& schema) {
   WhereClause clause;
   if (where == nullptr) return clause;
-  STRATA_ASSIGN_OR_RETURN(clause.series.root_,
-                          Splitter(measurement, schema).TopLevel(*where, &clause.time, &clause.fields));
+  STRATA_ASSIGN_OR_RETURN(
+      clause.series.root_,
+      Splitter(measurement, schema).TopLevel(*where, &clause.time, &clause.fields));
   return clause;
 }
 

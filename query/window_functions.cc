@@ -265,13 +265,16 @@ struct SeriesPoints {
 // Every point is needed, so block statistics are declined.
 class CollectingConsumer : public engine::FieldScanConsumer {
  public:
-  explicit CollectingConsumer(SeriesPoints* out) : out_(out) {}
+  // context (may be null) is charged for the points kept.
+  CollectingConsumer(SeriesPoints* out, engine::ScanContext* context)
+      : out_(out), context_(context) {}
 
   bool TakeBlockStats(engine::FieldType, const engine::chunk::BlockStats&) override {
     return false;
   }
 
   void TakePoints(const engine::PointBatch& batch) override {
+    if (context_ != nullptr) context_->Charge(batch.size * (sizeof(int64_t) + sizeof(double)));
     out_->times.insert(out_->times.end(), batch.valid_ns, batch.valid_ns + batch.size);
     for (size_t i = 0; i < batch.size; ++i) {
       const uint64_t bits = batch.bits[i];
@@ -291,6 +294,7 @@ class CollectingConsumer : public engine::FieldScanConsumer {
 
  private:
   SeriesPoints* out_;
+  engine::ScanContext* context_;
 };
 
 // A group's points in time order, points at the same time in series order (the group's series
@@ -476,7 +480,7 @@ bool HasWindowFunction(const SelectStatement& statement) {
 
 Status ExecuteWindowFunctions(const engine::Engine& engine, const SelectStatement& statement,
                               const WhereClause& where, engine::SystemTime as_of, ResultSink& sink,
-                              engine::ScanCounters* counters) {
+                              engine::ScanContext* counters) {
   const auto first_window =
       std::find_if(statement.items.begin(), statement.items.end(), IsWindowFunction);
   if (first_window == statement.items.end()) {
@@ -514,7 +518,7 @@ Status ExecuteWindowFunctions(const engine::Engine& engine, const SelectStatemen
   auto read_group = [&](Group& group) -> Status {
     group.points.resize(group.series.size());
     for (size_t s = 0; s < group.series.size(); ++s) {
-      CollectingConsumer consumer(&group.points[s]);
+      CollectingConsumer consumer(&group.points[s], counters);
       // Field conditions restrict the stream to the rows that match, like the time range.
       std::vector<int64_t> matching;
       if (!where.fields.empty()) {
@@ -528,6 +532,7 @@ Status ExecuteWindowFunctions(const engine::Engine& engine, const SelectStatemen
       STRATA_RETURN_IF_ERROR(engine.ScanFieldBatches(group.series[s]->id, field, where.time.min_ns,
                                                      where.time.max_ns, as_of, scan_consumer,
                                                      counters));
+      if (counters != nullptr && counters->OverMemory()) return engine::MemoryExceeded(*counters);
     }
     group.read = true;
     return Status::OK();

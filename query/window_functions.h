@@ -76,6 +76,6 @@ bool HasWindowFunction(const SelectStatement& statement);
 // counters (optional) accumulates what the scans read, for EXPLAIN.
 Status ExecuteWindowFunctions(const engine::Engine& engine, const SelectStatement& statement,
                               const WhereClause& where, engine::SystemTime as_of, ResultSink& sink,
-                              engine::ScanCounters* counters = nullptr);
+                              engine::ScanContext* counters = nullptr);
 
 }  // namespace strata::query

@@ -26,6 +26,9 @@ struct ServerOptions {
   // A statement still scanning after this long fails with "ERR query timed out after <t>";
   // 0: no limit.
   std::chrono::milliseconds query_timeout{60'000};
+  // A statement holding more than this (values kept for medians, window streams, buckets)
+  // fails with "ERR query memory limit exceeded ..."; 0: no limit.
+  uint64_t query_memory_bytes = uint64_t{1} << 30;
   // A query answer is written to the socket whenever this much of it is waiting, so a large
   // answer never sits whole in memory.
   size_t answer_chunk_bytes = 256 << 10;

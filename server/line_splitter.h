@@ -28,7 +28,7 @@ class LineSplitter {
 
  private:
   const size_t max_line_bytes_;
-  std::string partial_;     // the start of a line whose '\n' has not arrived yet
+  std::string partial_;      // the start of a line whose '\n' has not arrived yet
   bool discarding_ = false;  // inside an over-long line: drop bytes until '\n'
 };
 

@@ -237,8 +237,9 @@ void Session::Select(std::string_view text, std::string* out) {
     out->append("ERR " + OneLine(statement.status().message()) + "\n");
     return;
   }
-  engine::ScanCounters limits;
+  engine::ScanContext limits;
   if (options_.query_timeout.count() > 0) limits.deadline = started + options_.query_timeout;
+  limits.memory_limit_bytes = options_.query_memory_bytes;
   AnswerTable(
       started, drain_, options_.answer_chunk_bytes,
       [&](query::ResultSink& sink) {

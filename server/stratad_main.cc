@@ -33,6 +33,7 @@ int main(int argc, char** argv) {
   std::string memtable_budget = "256MiB";
   std::string flush_age = "10m";
   std::string query_timeout = "60s";
+  std::string query_memory = "1GiB";
   std::string partition_tag;
   app.add_option("--data-dir", data_dir, "data directory (created if missing)")
       ->capture_default_str();
@@ -54,6 +55,9 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   app.add_option("--query-timeout", query_timeout,
                  "a query still running after this fails with an error (0: no limit)")
+      ->capture_default_str();
+  app.add_option("--query-memory", query_memory,
+                 "memory one query may hold (values for medians, windows, buckets; 0: no limit)")
       ->capture_default_str();
   app.add_option("--partition-tag", partition_tag,
                  "tag that names a series' region; fixed when the data directory is created "
@@ -86,6 +90,9 @@ int main(int argc, char** argv) {
   auto timeout = ParseMilliseconds(query_timeout);
   if (!timeout.ok()) return Fail("--query-timeout: " + timeout.status().message());
   options.query_timeout = *timeout;
+  auto query_bytes = ParseByteSize(query_memory);
+  if (!query_bytes.ok()) return Fail("--query-memory: " + query_bytes.status().message());
+  options.query_memory_bytes = *query_bytes;
   auto parsed_precision = engine::ParsePrecision(precision);
   if (!parsed_precision.ok()) return Fail(parsed_precision.status().message());
   options.precision = *parsed_precision;

@@ -117,7 +117,7 @@ TEST_F(FieldScanTest, BatchesEqualPointScansAndStatsOnlyWhereNothingShadows) {
                                 [&](int64_t t, const FieldValue& v) { expected.emplace_back(t, v.i); })
                     .ok());
     Collector decoded(false);
-    ScanCounters counters;
+    ScanContext counters;
     ASSERT_TRUE(engine_->ScanFieldBatches(series->id, "v", lo, hi, as_of, decoded, &counters).ok());
     ASSERT_EQ(decoded.points, expected) << "query " << q;
 

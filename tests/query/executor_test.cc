@@ -431,7 +431,7 @@ TEST_F(ExecutorTest, AScanPastItsDeadlineStopsTheQuery) {
   Write({"cpu,host=a v=1 " + std::to_string(kBase), "cpu,host=a v=2 " + std::to_string(kBase + 1)});
   auto statement = ParseSelect("SELECT median(v) FROM cpu", engine_->NowNanos());
   ASSERT_TRUE(statement.ok());
-  engine::ScanCounters limits;
+  engine::ScanContext limits;
   limits.deadline = std::chrono::steady_clock::now() - std::chrono::seconds(1);
   TableSink sink;
   Status status = ExecuteSelect(*engine_, *statement, sink, &limits);
@@ -441,6 +441,31 @@ TEST_F(ExecutorTest, AScanPastItsDeadlineStopsTheQuery) {
   TableSink answer;
   ASSERT_TRUE(ExecuteSelect(*engine_, *statement, answer).ok());
   EXPECT_EQ(answer.rows(), (std::vector<std::vector<std::string>>{{"1.5"}}));
+}
+
+TEST_F(ExecutorTest, AStatementHoldingMoreThanItsMemoryLimitFails) {
+  std::vector<std::string> lines;
+  for (int i = 0; i < 2000; ++i) {
+    lines.push_back("cpu,host=a v=" + std::to_string(i) + " " + std::to_string(kBase + i));
+  }
+  Write(lines);
+  for (const char* text : {"SELECT median(v) FROM cpu", "SELECT rolling_median(v, 10) FROM cpu",
+                           "SELECT count(v) FROM cpu GROUP BY time(1ns)"}) {
+    auto statement = ParseSelect(text, engine_->NowNanos());
+    ASSERT_TRUE(statement.ok()) << text;
+    engine::ScanContext limits;
+    limits.memory_limit_bytes = 4096;  // 2000 points need more than that
+    TableSink sink;
+    Status status = ExecuteSelect(*engine_, *statement, sink, &limits);
+    EXPECT_EQ(status.code(), StatusCode::kResourceExhausted) << text;
+    EXPECT_EQ(status.message().rfind("query memory limit exceeded: it holds ", 0), 0u)
+        << status.message();
+    limits = engine::ScanContext{};
+    limits.memory_limit_bytes = 64 << 20;
+    TableSink answer;
+    EXPECT_TRUE(ExecuteSelect(*engine_, *statement, answer, &limits).ok()) << text;
+    EXPECT_FALSE(answer.rows().empty());
+  }
 }
 
 }  // namespace

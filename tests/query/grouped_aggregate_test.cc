@@ -245,7 +245,7 @@ TEST_F(GroupedAggregateTest, EveryAggregateBucketGroupingAndFillMatchesTheRefere
 
 TEST_F(GroupedAggregateTest, CleanBlocksAreAnsweredFromStatisticsWithTheSameResult) {
   Load();
-  engine::ScanCounters counters;
+  engine::ScanContext counters;
   auto statement = ParseSelect("SELECT count(v), sum(v), max(v) FROM cpu GROUP BY region",
                                engine_->NowNanos());
   ASSERT_TRUE(statement.ok()) << statement.status().ToString();
@@ -278,7 +278,7 @@ TEST_F(GroupedAggregateTest, SignedZerosFromStatisticsMatchThePointByPointAnswer
          "z,s=c v=-0 1", "z,s=c v=-0 2",                   // min and max -0
          "z,s=d v=0 1", "z,s=d v=0 2"});                   // min and max 0
   ASSERT_TRUE(engine_->Flush().ok());
-  engine::ScanCounters counters;
+  engine::ScanContext counters;
   auto statement = ParseSelect("SELECT min(v), max(v), spread(v) FROM z GROUP BY s",
                                engine_->NowNanos());
   ASSERT_TRUE(statement.ok());
