@@ -14,26 +14,33 @@ Status Engine::AddLine(const ParsedLine& line, int64_t default_time_ns, WriteBat
 Result<SystemTime> Engine::Commit(WriteBatch* batch) {
   {
     MutexLock lock(&mu_);
-    // Backpressure: while a frozen memtable is still being flushed and the active one is full
-    // too, wait, so memtables never hold more than the budget.
-    while (bg_error_.ok() && !closed_ && !immutables_.empty() &&
-           active_->MemoryBytes() >= options_.memtable_budget_bytes / 3) {
+    // Backpressure, so memtables never hold more than the budget: wait while a frozen memtable
+    // is still being flushed and the active one is full too, or while the active one has grown
+    // to half the budget because the flush thread has not frozen it yet (a busy machine).
+    while (
+        bg_error_.ok() && !closed_ &&
+        ((!immutables_.empty() && active_->MemoryBytes() >= options_.memtable_budget_bytes / 3) ||
+         active_->MemoryBytes() >= options_.memtable_budget_bytes / 2)) {
+      // The wait ends when a flush does: make sure one is asked for (after a failed flush
+      // nothing else would ask while commits wait here).
+      if (flush_requested_ == flush_completed_) {
+        ++flush_requested_;
+        flush_cv_.SignalAll();
+      }
       flush_cv_.Wait();
     }
     if (!bg_error_.ok()) return bg_error_;
     if (closed_) return Status::Unavailable("engine is closed");
   }
-  STRATA_ASSIGN_OR_RETURN(
-      int64_t system_time_ns,
-      wal_->Append(batch->Release(),
-                   [this](const Status& status, int64_t t, std::string_view payload) {
-                     OnCommitted(status, t, payload);
-                   }));
+  STRATA_ASSIGN_OR_RETURN(int64_t system_time_ns,
+                          wal_->Append(batch->Release(), [this](const Status& status, int64_t t,
+                                                                std::string_view payload) {
+                            OnCommitted(status, t, payload);
+                          }));
   return SystemTime{system_time_ns};
 }
 
-void Engine::OnCommitted(const Status& status, int64_t system_time_ns,
-                         std::string_view payload) {
+void Engine::OnCommitted(const Status& status, int64_t system_time_ns, std::string_view payload) {
   MutexLock apply_lock(&apply_mu_);
   std::shared_ptr<MemTable> target;
   {
