@@ -248,6 +248,9 @@ bool Aggregator::CanUseStats(const engine::chunk::BlockStats& stats) const {
   switch (kind_) {
     case AggregateKind::kCount:
       return true;
+    case AggregateKind::kFirst:
+    case AggregateKind::kLast:
+      return type_ != engine::FieldType::kString && (stats.flags & BlockStats::kFirstLast) != 0;
     case AggregateKind::kSum:
     case AggregateKind::kMean:
     case AggregateKind::kMin:
@@ -280,6 +283,35 @@ bool Aggregator::CanUseStats(const engine::chunk::BlockStats& stats) const {
 }
 
 void Aggregator::AddStats(const engine::chunk::BlockStats& stats) {
+  if (kind_ == AggregateKind::kFirst || kind_ == AggregateKind::kLast) {
+    // Only offered when CanUseStats saw kFirstLast: one version per valid time, so the block's
+    // first and last rows are its earliest and latest points.
+    if (stats.count == 0) return;
+    const bool had_points = count_ > 0;
+    count_ += stats.count;
+    auto value = [this](uint64_t bits) {
+      switch (type_) {
+        case engine::FieldType::kFloat:
+          return engine::FieldValue::Float(std::bit_cast<double>(bits));
+        case engine::FieldType::kInt:
+          return engine::FieldValue::Int(static_cast<int64_t>(bits));
+        case engine::FieldType::kUint:
+          return engine::FieldValue::Uint(bits);
+        default:
+          return engine::FieldValue::Bool(bits != 0);
+      }
+    };
+    // Ties keep the value seen first, as TrackFirstLast does.
+    if (kind_ == AggregateKind::kFirst && (!had_points || stats.min_valid_ns < first_time_)) {
+      first_time_ = stats.min_valid_ns;
+      first_ = value(stats.first_bits);
+    }
+    if (kind_ == AggregateKind::kLast && (!had_points || stats.max_valid_ns > last_time_)) {
+      last_time_ = stats.max_valid_ns;
+      last_ = value(stats.last_bits);
+    }
+    return;
+  }
   if (stats.count == 0) return;
   const bool first = count_ == 0;
   count_ += stats.count;

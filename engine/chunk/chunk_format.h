@@ -21,7 +21,9 @@ namespace strata::engine::chunk {
 
 inline constexpr std::string_view kHeaderMagic = "STRATACK";
 inline constexpr std::string_view kFooterMagic = "SCK1";
-inline constexpr uint32_t kFormatVersion = 1;
+inline constexpr uint32_t kFormatVersion = 2;
+// Files of these versions are read; version 1 blocks never carry kFirstLast.
+inline constexpr uint32_t kOldestReadableFormatVersion = 1;
 inline constexpr size_t kHeaderSize = 8 + 4;
 inline constexpr size_t kFooterSize = 8 + 8 + 8 + 4 + 4;
 inline constexpr size_t kMaxBlockPoints = 4096;
@@ -37,12 +39,16 @@ struct BlockStats {
     kSumExact = 4,
     // Float min/max order -0.0 below 0.0 (files before this flag may hold either zero).
     kZeroSignsOrdered = 8,
+    // first_bits/last_bits are stored (version 2): the values of the block's first and last
+    // rows, set for numeric and bool blocks without tombstones or repeated valid times.
+    kFirstLast = 16,
   };
   uint32_t count = 0;
   int64_t min_valid_ns = 0, max_valid_ns = 0;
   int64_t min_system_ns = 0, max_system_ns = 0;
   uint8_t flags = 0;
   uint64_t sum_bits = 0, min_bits = 0, max_bits = 0;
+  uint64_t first_bits = 0, last_bits = 0;  // with kFirstLast
 };
 
 // Where a block is and how to read it.

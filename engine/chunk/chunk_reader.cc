@@ -40,8 +40,12 @@ bool DecodeBlockRef(std::string_view* in, BlockRef* r) {
   if (in->empty()) return false;
   r->stats.flags = static_cast<uint8_t>((*in)[0]);
   in->remove_prefix(1);
-  return GetFixed64(in, &r->stats.sum_bits) && GetFixed64(in, &r->stats.min_bits) &&
-         GetFixed64(in, &r->stats.max_bits);
+  if (!GetFixed64(in, &r->stats.sum_bits) || !GetFixed64(in, &r->stats.min_bits) ||
+      !GetFixed64(in, &r->stats.max_bits)) {
+    return false;
+  }
+  return (r->stats.flags & BlockStats::kFirstLast) == 0 ||
+         (GetFixed64(in, &r->stats.first_bits) && GetFixed64(in, &r->stats.last_bits));
 }
 
 }  // namespace
@@ -65,7 +69,8 @@ Result<std::shared_ptr<ChunkReader>> ChunkReader::Open(Env& env, const std::stri
     return corrupt("bad magic (not a chunk file, or truncated)");
   }
   const uint32_t version = DecodeFixed32(header.data() + 8);
-  if (version != kFormatVersion || DecodeFixed32(footer.data() + 24) != kFormatVersion) {
+  if (version < kOldestReadableFormatVersion || version > kFormatVersion ||
+      DecodeFixed32(footer.data() + 24) != version) {
     return corrupt("unsupported format version " + std::to_string(version));
   }
   const uint64_t index_offset = DecodeFixed64(footer.data());
@@ -156,9 +161,8 @@ const FieldEntry* ChunkReader::Find(SeriesId series, std::string_view field) con
 Status ChunkReader::BlockError(const SeriesEntry& series, const FieldEntry& field, size_t index,
                                const std::string& what) const {
   return Status::Corruption("chunk file " + path_ + " block " + std::to_string(index) +
-                            " of series '" + series.key + "' field '" + field.name +
-                            "' (offset " + std::to_string(field.blocks[index].offset) +
-                            "): " + what);
+                            " of series '" + series.key + "' field '" + field.name + "' (offset " +
+                            std::to_string(field.blocks[index].offset) + "): " + what);
 }
 
 namespace {
@@ -190,9 +194,9 @@ Status ChunkReader::ReadBlock(const SeriesEntry& series, const FieldEntry& field
   std::string_view in = raw;
   uint64_t count;
   std::string_view valid_col, system_col, value_col, tomb_col;
-  if (!GetVarint64(&in, &count) || count != ref.stats.count || !GetLengthPrefixed(&in, &valid_col) ||
-      !GetLengthPrefixed(&in, &system_col) || !GetLengthPrefixed(&in, &value_col) ||
-      !GetLengthPrefixed(&in, &tomb_col) || !in.empty()) {
+  if (!GetVarint64(&in, &count) || count != ref.stats.count ||
+      !GetLengthPrefixed(&in, &valid_col) || !GetLengthPrefixed(&in, &system_col) ||
+      !GetLengthPrefixed(&in, &value_col) || !GetLengthPrefixed(&in, &tomb_col) || !in.empty()) {
     return BlockError(series, field, index, "malformed block layout");
   }
   const size_t n = count;

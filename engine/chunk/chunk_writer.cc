@@ -91,6 +91,12 @@ BlockStats ComputeStats(const VersionColumn& c, size_t begin, size_t end) {
   }
   if (sum_exact && c.type != FieldType::kString) s.flags |= BlockStats::kSumExact;
   if (c.type == FieldType::kFloat) s.flags |= BlockStats::kZeroSignsOrdered;
+  if (c.type != FieldType::kString &&
+      (s.flags & (BlockStats::kHasTombstones | BlockStats::kMultipleVersions)) == 0) {
+    s.flags |= BlockStats::kFirstLast;
+    s.first_bits = c.bits[begin];
+    s.last_bits = c.bits[end - 1];
+  }
   return s;
 }
 
@@ -109,6 +115,10 @@ void EncodeBlockRef(const BlockRef& r, std::string* out) {
   PutFixed64(out, s.sum_bits);
   PutFixed64(out, s.min_bits);
   PutFixed64(out, s.max_bits);
+  if (s.flags & BlockStats::kFirstLast) {
+    PutFixed64(out, s.first_bits);
+    PutFixed64(out, s.last_bits);
+  }
 }
 
 }  // namespace
@@ -175,9 +185,8 @@ Status ChunkWriter::WriteBlock(const VersionColumn& c, size_t begin, size_t end,
       }
     }
   });
-  put_column([&](std::string* out) {
-    codec::EncodeBools(std::span(c.tombstone).subspan(begin, n), out);
-  });
+  put_column(
+      [&](std::string* out) { codec::EncodeBools(std::span(c.tombstone).subspan(begin, n), out); });
 
   stored_.clear();
   STRATA_RETURN_IF_ERROR(codec::Compress(compression_, raw_, &stored_));
@@ -196,8 +205,8 @@ Status ChunkWriter::WriteBlock(const VersionColumn& c, size_t begin, size_t end,
   return file_->Append(stored_);
 }
 
-Status ChunkWriter::AddColumn(SeriesId series, std::string_view series_key,
-                              std::string_view field, const VersionColumn& column) {
+Status ChunkWriter::AddColumn(SeriesId series, std::string_view series_key, std::string_view field,
+                              const VersionColumn& column) {
   if (column.empty()) return Status::OK();
   if (index_.empty() || index_.back().id != series) {
     if (!index_.empty() && index_.back().id > series) {

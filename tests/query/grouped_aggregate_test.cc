@@ -2,6 +2,8 @@
 // here from the points the test wrote (latest version of each). Data is flushed in part, so some
 // blocks are answered from statistics and others decoded, and part of it is corrected later.
 
+#include "query/grouped_aggregate.h"
+
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -11,7 +13,6 @@
 #include <string>
 #include <vector>
 
-#include "query/grouped_aggregate.h"
 #include "tests/query/engine_fixture.h"
 
 namespace strata::query {
@@ -63,8 +64,8 @@ void ExpectCell(const std::string& got, const std::string& want, const std::stri
     return;
   }
   const double g = Parse(got), w = Parse(want);
-  EXPECT_LE(std::fabs(g - w), 1e-9 * std::max(1.0, std::fabs(w))) << what << ": " << got
-                                                                   << " vs " << want;
+  EXPECT_LE(std::fabs(g - w), 1e-9 * std::max(1.0, std::fabs(w)))
+      << what << ": " << got << " vs " << want;
 }
 
 class GroupedAggregateTest : public EngineFixture {
@@ -111,12 +112,14 @@ class GroupedAggregateTest : public EngineFixture {
 TEST_F(GroupedAggregateTest, EveryAggregateBucketGroupingAndFillMatchesTheReference) {
   Load();
   std::mt19937_64 rng(5);
-  const std::vector<std::string> functions = {"count", "sum",    "mean",   "min",
-                                              "max",   "first",  "last",   "median",
+  const std::vector<std::string> functions = {"count",  "sum",    "mean",      "min",
+                                              "max",    "first",  "last",      "median",
                                               "stddev", "spread", "percentile"};
-  const std::vector<std::pair<std::string, int64_t>> intervals = {
-      {"", 0}, {"1h", 3600 * kSecond}, {"10m", 600 * kSecond}, {"7m", 420 * kSecond},
-      {"1d", 86400 * kSecond}};
+  const std::vector<std::pair<std::string, int64_t>> intervals = {{"", 0},
+                                                                  {"1h", 3600 * kSecond},
+                                                                  {"10m", 600 * kSecond},
+                                                                  {"7m", 420 * kSecond},
+                                                                  {"1d", 86400 * kSecond}};
   const std::vector<std::string> fills = {"", "none", "null", "previous", "linear", "-1"};
   int checked_rows = 0;
   for (int q = 0; q < 120; ++q) {
@@ -132,8 +135,8 @@ TEST_F(GroupedAggregateTest, EveryAggregateBucketGroupingAndFillMatchesTheRefere
     const uint64_t limit = rng() % 5 == 0 ? 1 + rng() % 7 : 0;
     const double p = static_cast<double>(rng() % 101);
 
-    std::string item = function == "percentile" ? "percentile(v, " + FormatFloat(p) + ")"
-                                                : function + "(v)";
+    std::string item =
+        function == "percentile" ? "percentile(v, " + FormatFloat(p) + ")" : function + "(v)";
     std::string text = "SELECT " + item + " FROM cpu";
     if (ranged) {
       text += " WHERE time >= " + std::to_string(lo) + " AND time < " + std::to_string(hi);
@@ -210,7 +213,8 @@ TEST_F(GroupedAggregateTest, EveryAggregateBucketGroupingAndFillMatchesTheRefere
           if ((present[prev] && !cells[prev].empty()) && next < cells.size()) {
             const double x = static_cast<double>(starts[b] - starts[prev]) /
                              static_cast<double>(starts[next] - starts[prev]);
-            cells[b] = FormatFloat(Parse(cells[prev]) + (Parse(cells[next]) - Parse(cells[prev])) * x);
+            cells[b] =
+                FormatFloat(Parse(cells[prev]) + (Parse(cells[next]) - Parse(cells[prev])) * x);
           }
         }
       }
@@ -246,15 +250,15 @@ TEST_F(GroupedAggregateTest, EveryAggregateBucketGroupingAndFillMatchesTheRefere
 TEST_F(GroupedAggregateTest, CleanBlocksAreAnsweredFromStatisticsWithTheSameResult) {
   Load();
   engine::ScanContext counters;
-  auto statement = ParseSelect("SELECT count(v), sum(v), max(v) FROM cpu GROUP BY region",
-                               engine_->NowNanos());
+  auto statement =
+      ParseSelect("SELECT count(v), sum(v), max(v) FROM cpu GROUP BY region", engine_->NowNanos());
   ASSERT_TRUE(statement.ok()) << statement.status().ToString();
   auto where = SplitWhere(nullptr, "cpu", engine_->schema());
   ASSERT_TRUE(where.ok());
   TableSink sink;
-  ASSERT_TRUE(ExecuteAggregates(*engine_, *statement, *where, engine_->LastVisibleTime(), sink,
-                                &counters)
-                  .ok());
+  ASSERT_TRUE(
+      ExecuteAggregates(*engine_, *statement, *where, engine_->LastVisibleTime(), sink, &counters)
+          .ok());
   EXPECT_GT(counters.blocks_from_stats, 0u);
   EXPECT_GT(counters.blocks_decoded, 0u) << "the corrected blocks must be decoded";
   ASSERT_EQ(sink.rows().size(), 2u);
@@ -273,26 +277,82 @@ TEST_F(GroupedAggregateTest, CleanBlocksAreAnsweredFromStatisticsWithTheSameResu
 TEST_F(GroupedAggregateTest, SignedZerosFromStatisticsMatchThePointByPointAnswer) {
   // Each series is one clean block. -0.0 counts below 0.0 (as point by point), so min and max
   // answered from statistics must name the right zero.
-  Write({"z,s=a v=0 1", "z,s=a v=-0 2", "z,s=a v=3 3",     // min -0
-         "z,s=b v=-0 1", "z,s=b v=0 2", "z,s=b v=-5 3",    // max 0
-         "z,s=c v=-0 1", "z,s=c v=-0 2",                   // min and max -0
-         "z,s=d v=0 1", "z,s=d v=0 2"});                   // min and max 0
+  Write({"z,s=a v=0 1", "z,s=a v=-0 2", "z,s=a v=3 3",   // min -0
+         "z,s=b v=-0 1", "z,s=b v=0 2", "z,s=b v=-5 3",  // max 0
+         "z,s=c v=-0 1", "z,s=c v=-0 2",                 // min and max -0
+         "z,s=d v=0 1", "z,s=d v=0 2"});                 // min and max 0
   ASSERT_TRUE(engine_->Flush().ok());
   engine::ScanContext counters;
-  auto statement = ParseSelect("SELECT min(v), max(v), spread(v) FROM z GROUP BY s",
-                               engine_->NowNanos());
+  auto statement =
+      ParseSelect("SELECT min(v), max(v), spread(v) FROM z GROUP BY s", engine_->NowNanos());
   ASSERT_TRUE(statement.ok());
   TableSink sink;
   ASSERT_TRUE(ExecuteSelect(*engine_, *statement, sink, &counters).ok());
   EXPECT_EQ(counters.blocks_from_stats, 4u);
   EXPECT_EQ(counters.blocks_decoded, 0u);
   EXPECT_EQ(sink.rows(), (std::vector<std::vector<std::string>>{{"a", "-0", "3", "3"},
-                                                                 {"b", "-5", "0", "5"},
-                                                                 {"c", "-0", "-0", "0"},
-                                                                 {"d", "0", "0", "0"}}));
+                                                                {"b", "-5", "0", "5"},
+                                                                {"c", "-0", "-0", "0"},
+                                                                {"d", "0", "0", "0"}}));
   // Across blocks too: the whole measurement's min is -0 only if some block holds one.
   TableSink all = QueryOk("SELECT min(v), max(v) FROM z WHERE s = 'c' OR s = 'd'");
   EXPECT_EQ(all.rows(), (std::vector<std::vector<std::string>>{{"-0", "0"}}));
+}
+
+TEST_F(GroupedAggregateTest, FirstAndLastComeFromBlockStatisticsWithoutDecoding) {
+  // Three series, 10,000 points each (three blocks), written in shuffled order and flushed.
+  std::mt19937_64 rng(13);
+  std::map<std::string, std::map<int64_t, std::string>> floats, ints, bools;
+  std::vector<std::string> lines;
+  for (const std::string s : {"a", "b", "c"}) {
+    std::vector<int64_t> times;
+    for (int64_t t = 0; t < 10000; ++t)
+      times.push_back(t * 1000 + static_cast<int64_t>(rng() % 1000));
+    std::shuffle(times.begin(), times.end(), rng);
+    for (int64_t t : times) {
+      const double f = static_cast<double>(rng() % 100000) / 100;
+      const int64_t n = static_cast<int64_t>(rng() % 2000) - 1000;
+      const bool b = rng() % 2 == 0;
+      floats[s][t] = FormatFloat(f);
+      ints[s][t] = std::to_string(n);
+      bools[s][t] = b ? "true" : "false";
+      lines.push_back("fl,s=" + s + " f=" + FormatFloat(f) + ",n=" + std::to_string(n) +
+                      "i,b=" + (b ? "true" : "false") + " " + std::to_string(t));
+    }
+  }
+  Write(lines);
+  ASSERT_TRUE(engine_->Flush().ok());
+  engine::ScanContext counters;
+  auto statement = ParseSelect(
+      "SELECT first(f), last(f), first(n), last(n), first(b), last(b) FROM fl GROUP BY s",
+      engine_->NowNanos());
+  ASSERT_TRUE(statement.ok());
+  TableSink sink;
+  ASSERT_TRUE(ExecuteSelect(*engine_, *statement, sink, &counters).ok());
+  EXPECT_EQ(counters.blocks_decoded, 0u);
+  EXPECT_EQ(counters.blocks_from_stats, 27u);  // 3 series x 3 fields x 3 blocks
+  std::vector<std::vector<std::string>> expected;
+  for (const std::string s : {"a", "b", "c"}) {
+    expected.push_back({s, floats[s].begin()->second, floats[s].rbegin()->second,
+                        ints[s].begin()->second, ints[s].rbegin()->second, bools[s].begin()->second,
+                        bools[s].rbegin()->second});
+  }
+  EXPECT_EQ(sink.rows(), expected);
+  // All series pooled: the earliest and latest point over every block of every series.
+  int64_t first_t = INT64_MAX, last_t = INT64_MIN;
+  std::string first_v, last_v;
+  for (const auto& [s, points] : floats) {
+    if (points.begin()->first < first_t) {
+      first_t = points.begin()->first;
+      first_v = points.begin()->second;
+    }
+    if (points.rbegin()->first > last_t) {
+      last_t = points.rbegin()->first;
+      last_v = points.rbegin()->second;
+    }
+  }
+  EXPECT_EQ(QueryOk("SELECT first(f), last(f) FROM fl").rows(),
+            (std::vector<std::vector<std::string>>{{first_v, last_v}}));
 }
 
 }  // namespace
