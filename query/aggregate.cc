@@ -152,38 +152,31 @@ void Aggregator::AddFloatExtremes(const uint64_t* bits, size_t n) {
   max_ = unkey(std::max({hi[0], hi[1], hi[2], hi[3]}));
 }
 
-void Aggregator::AddInt(int64_t t, int64_t v) {
+template <typename T>
+void Aggregator::AddInteger(int64_t t, T v, T* min, T* max, std::vector<T>* values,
+                            const engine::FieldValue& as_value) {
   ++count_;
   int_sum_ += v;
-  if (count_ == 1 || v < min_i_) min_i_ = v;
-  if (count_ == 1 || v > max_i_) max_i_ = v;
+  if (count_ == 1 || v < *min) *min = v;
+  if (count_ == 1 || v > *max) *max = v;
   if (kind_ == AggregateKind::kStddev) {
     const double x = static_cast<double>(v);
     const double delta = x - welford_mean_;
     welford_mean_ += delta / static_cast<double>(count_);
     welford_m2_ += delta * (x - welford_mean_);
   } else if (KeepsValues()) {
-    ints_.push_back(v);
+    values->push_back(v);
   } else {
-    TrackFirstLast(t, engine::FieldValue::Int(v));
+    TrackFirstLast(t, as_value);
   }
 }
 
+void Aggregator::AddInt(int64_t t, int64_t v) {
+  AddInteger(t, v, &min_i_, &max_i_, &ints_, engine::FieldValue::Int(v));
+}
+
 void Aggregator::AddUint(int64_t t, uint64_t v) {
-  ++count_;
-  int_sum_ += v;
-  if (count_ == 1 || v < min_u_) min_u_ = v;
-  if (count_ == 1 || v > max_u_) max_u_ = v;
-  if (kind_ == AggregateKind::kStddev) {
-    const double x = static_cast<double>(v);
-    const double delta = x - welford_mean_;
-    welford_mean_ += delta / static_cast<double>(count_);
-    welford_m2_ += delta * (x - welford_mean_);
-  } else if (KeepsValues()) {
-    uints_.push_back(v);
-  } else {
-    TrackFirstLast(t, engine::FieldValue::Uint(v));
-  }
+  AddInteger(t, v, &min_u_, &max_u_, &uints_, engine::FieldValue::Uint(v));
 }
 
 void Aggregator::Add(int64_t time_ns, const engine::FieldValue& value) {

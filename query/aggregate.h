@@ -24,7 +24,17 @@ __extension__ typedef __int128 Int128;
 __extension__ typedef unsigned __int128 Uint128;
 
 enum class AggregateKind {
-  kCount, kSum, kMean, kMin, kMax, kFirst, kLast, kMedian, kPercentile, kStddev, kSpread
+  kCount,
+  kSum,
+  kMean,
+  kMin,
+  kMax,
+  kFirst,
+  kLast,
+  kMedian,
+  kPercentile,
+  kStddev,
+  kSpread
 };
 
 // InvalidArgument naming the function if it is not an aggregate we know.
@@ -43,8 +53,7 @@ class Aggregator {
   void Add(int64_t time_ns, const engine::FieldValue& value);
   void Add(const engine::FieldValue& value) { Add(0, value); }
   // Points of this column's type in time order; strings only for kString.
-  void AddBatch(const int64_t* time_ns, const uint64_t* bits, const std::string* strings,
-                size_t n);
+  void AddBatch(const int64_t* time_ns, const uint64_t* bits, const std::string* strings, size_t n);
   // True when a block's statistics give exactly what its points would (so AddStats may stand
   // in for them): the aggregate needs only count/sum/min/max, and the statistics are exact for
   // this aggregate's rules (an integer sum that fits; no NaN, no zero whose sign could matter).
@@ -63,6 +72,10 @@ class Aggregator {
   void AddFloatExtremes(const uint64_t* bits, size_t n);
   void AddInt(int64_t t, int64_t v);
   void AddUint(int64_t t, uint64_t v);
+  // AddInt and AddUint: one integer point, tracked in the given min/max/values.
+  template <typename T>
+  void AddInteger(int64_t t, T v, T* min, T* max, std::vector<T>* values,
+                  const engine::FieldValue& as_value);
   void TrackFirstLast(int64_t t, const engine::FieldValue& v);
   bool KeepsValues() const {
     return kind_ == AggregateKind::kMedian || kind_ == AggregateKind::kPercentile;

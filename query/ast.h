@@ -16,7 +16,7 @@ struct Literal {
   // kDuration: a duration argument such as rolling_median(f, 1h); integer holds nanoseconds.
   enum class Kind { kString, kInteger, kNumber, kTime, kRegex, kBool, kDuration };
   Kind kind = Kind::kInteger;
-  std::string text;  // kString, kRegex: contents; others: as written
+  std::string text;     // kString, kRegex: contents; others: as written
   int64_t integer = 0;  // kInteger, kTime (nanoseconds), kBool (0/1)
   double number = 0;    // kNumber (also set for kInteger)
 };
@@ -32,8 +32,8 @@ struct Condition {
 };
 
 struct SelectItem {
-  std::string function;  // lower case; empty for a raw field
-  std::string field;     // "*" for all fields
+  std::string function;       // lower case; empty for a raw field
+  std::string field;          // "*" for all fields
   std::vector<Literal> args;  // extra arguments, e.g. percentile's p
   std::string column_name;    // alias, or the item as written without spaces
   uint32_t line = 1, column = 1;
@@ -41,8 +41,8 @@ struct SelectItem {
 
 // GROUP BY time(<interval>[, <offset>]) [, <tag> ...] | GROUP BY <tag> [, ...]
 struct GroupBy {
-  int64_t interval_ns = 0;  // 0: no time buckets
-  int64_t offset_ns = 0;    // bucket starts are multiples of interval_ns plus this
+  int64_t interval_ns = 0;        // 0: no time buckets
+  int64_t offset_ns = 0;          // bucket starts are multiples of interval_ns plus this
   std::vector<std::string> tags;  // in the order written
   bool all_tags = false;          // GROUP BY *
 };
@@ -66,8 +66,8 @@ struct SelectStatement {
   GroupBy group_by;
   Fill fill;
   std::optional<int64_t> as_of_ns;
-  bool descending = false;          // ORDER BY time DESC
-  std::optional<uint64_t> limit;    // LIMIT n: at most n rows per group, as in InfluxDB
+  bool descending = false;        // ORDER BY time DESC
+  std::optional<uint64_t> limit;  // LIMIT n: at most n rows per group, as in InfluxDB
 };
 
 // DELETE FROM <measurement> [WHERE ...]: tombstones every currently visible point it matches.
@@ -80,10 +80,18 @@ struct DeleteStatement {
 // | SHOW TAG VALUES [FROM m] WITH KEY = k | SHOW FIELD KEYS [FROM m] | SHOW PARTITIONS
 // | SHOW ROLLUPS
 struct ShowStatement {
-  enum class What { kMeasurements, kSeries, kTagKeys, kTagValues, kFieldKeys, kPartitions, kRollups };
+  enum class What {
+    kMeasurements,
+    kSeries,
+    kTagKeys,
+    kTagValues,
+    kFieldKeys,
+    kPartitions,
+    kRollups
+  };
   What what = What::kMeasurements;
-  std::string measurement;  // FROM m; empty: every measurement
-  std::string tag_key;      // kTagValues: WITH KEY = k
+  std::string measurement;           // FROM m; empty: every measurement
+  std::string tag_key;               // kTagValues: WITH KEY = k
   std::unique_ptr<Condition> where;  // SHOW SERIES/TAG VALUES ... WHERE <tag conditions>
 };
 

@@ -68,7 +68,6 @@ Result<DeleteResult> ExecuteDelete(engine::Engine& engine, const DeleteStatement
 //                                         until rollups exist (issue 6)
 // FROM an unknown measurement answers the header alone. WHERE compares tags only (ParseShow)
 // and matches as in SELECT (series_filter.h).
-Status ExecuteShow(const engine::Engine& engine, const ShowStatement& statement,
-                   ResultSink& sink);
+Status ExecuteShow(const engine::Engine& engine, const ShowStatement& statement, ResultSink& sink);
 
 }  // namespace strata::query

@@ -21,6 +21,19 @@ int64_t BucketStart(int64_t t, int64_t interval_ns, int64_t offset_ns) {
   return static_cast<int64_t>(start);
 }
 
+Status BucketRange(const TimeRange& range, int64_t interval_ns, int64_t offset_ns, int64_t* first,
+                   int64_t* last) {
+  if (range.min_ns != INT64_MIN) *first = BucketStart(range.min_ns, interval_ns, offset_ns);
+  if (range.max_ns != INT64_MAX) *last = BucketStart(range.max_ns - 1, interval_ns, offset_ns);
+  if (*first <= *last &&
+      (static_cast<Int128>(*last) - *first) / interval_ns >= kMaxBucketsPerGroup) {
+    return Status::InvalidArgument("GROUP BY time(" + std::to_string(interval_ns) +
+                                   "ns) makes more than " + std::to_string(kMaxBucketsPerGroup) +
+                                   " buckets; use a wider interval or a narrower time range");
+  }
+  return Status::OK();
+}
+
 SeriesGroups GroupSeriesByTags(std::vector<const engine::SeriesInfo*> series,
                                const GroupBy& group_by) {
   SeriesGroups out;
@@ -245,18 +258,8 @@ Status ExecuteAggregates(const engine::Engine& engine, const SelectStatement& st
     last_bucket = std::max(last_bucket, group.buckets.rbegin()->first);
   }
   if (interval > 0) {
-    if (where.time.min_ns != INT64_MIN) {
-      first_bucket = BucketStart(where.time.min_ns, interval, group_by.offset_ns);
-    }
-    if (where.time.max_ns != INT64_MAX) {
-      last_bucket = BucketStart(where.time.max_ns - 1, interval, group_by.offset_ns);
-    }
-    if (first_bucket <= last_bucket &&
-        (static_cast<Int128>(last_bucket) - first_bucket) / interval >= kMaxBucketsPerGroup) {
-      return Status::InvalidArgument("GROUP BY time(" + std::to_string(interval) +
-                                     "ns) makes more than " + std::to_string(kMaxBucketsPerGroup) +
-                                     " buckets; use a wider interval or a narrower time range");
-    }
+    STRATA_RETURN_IF_ERROR(
+        BucketRange(where.time, interval, group_by.offset_ns, &first_bucket, &last_bucket));
   }
 
   std::vector<std::string> row;

@@ -37,6 +37,12 @@ Status ExecuteAggregates(const engine::Engine& engine, const SelectStatement& st
                          const WhereClause& where, engine::SystemTime as_of, ResultSink& sink,
                          engine::ScanContext* counters = nullptr);
 
+// The labels of GROUP BY time buckets to answer: [*first, *last] come in as the first and last
+// non-empty bucket; each end the WHERE range bounds becomes that range's bucket instead.
+// InvalidArgument if that makes more than kMaxBucketsPerGroup buckets.
+Status BucketRange(const TimeRange& range, int64_t interval_ns, int64_t offset_ns, int64_t* first,
+                   int64_t* last);
+
 // The start of the bucket holding t: the greatest offset + k * interval <= t.
 int64_t BucketStart(int64_t t, int64_t interval_ns, int64_t offset_ns);
 

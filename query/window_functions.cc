@@ -561,18 +561,8 @@ Status ExecuteWindowFunctions(const engine::Engine& engine, const SelectStatemen
         last_label = BucketStart(last_point, step, group_by.offset_ns);
       }
     }
-    if (where.time.min_ns != INT64_MIN) {
-      first_label = BucketStart(where.time.min_ns, step, group_by.offset_ns);
-    }
-    if (where.time.max_ns != INT64_MAX) {
-      last_label = BucketStart(where.time.max_ns - 1, step, group_by.offset_ns);
-    }
-    if (first_label <= last_label &&
-        (static_cast<Int128>(last_label) - first_label) / step >= kMaxBucketsPerGroup) {
-      return Status::InvalidArgument("GROUP BY time(" + std::to_string(step) +
-                                     "ns) makes more than " + std::to_string(kMaxBucketsPerGroup) +
-                                     " buckets; use a wider interval or a narrower time range");
-    }
+    STRATA_RETURN_IF_ERROR(
+        BucketRange(where.time, step, group_by.offset_ns, &first_label, &last_label));
   }
 
   std::vector<std::string> columns = {"time"};
