@@ -164,7 +164,38 @@ struct Group {
   std::vector<std::string> tag_values;
   std::vector<const engine::SeriesInfo*> series;
   Buckets buckets;
+  bool points_before_scan = false;  // points before a narrowed scan range (see NarrowedStart)
 };
+
+// Whether any point lies in the range: clean blocks answer from their statistics.
+class AnyPointConsumer : public engine::FieldScanConsumer {
+ public:
+  bool TakeBlockStats(engine::FieldType, const engine::chunk::BlockStats& stats) override {
+    found |= stats.count > 0;
+    return true;
+  }
+  void TakePoints(const engine::PointBatch& batch) override { found |= batch.size > 0; }
+  bool found = false;
+};
+
+// ORDER BY time DESC LIMIT n with GROUP BY time, a bounded end and FILL(null) or FILL(<value>)
+// (whose empty buckets do not depend on their neighbours): the answer is the n buckets that end
+// at the range's last bucket, so only they need reading. Returns their first bucket's start when
+// that narrows the scan. Points before it matter only through which buckets and groups have
+// rows at all, which ExecuteAggregates asks of cheap AnyPointConsumer scans.
+std::optional<int64_t> NarrowedStart(const SelectStatement& statement, const TimeRange& range) {
+  const GroupBy& group_by = statement.group_by;
+  if (group_by.interval_ns == 0 || !statement.descending || !statement.limit ||
+      *statement.limit == 0 || range.max_ns == INT64_MAX ||
+      (statement.fill.mode != Fill::Mode::kNull && statement.fill.mode != Fill::Mode::kValue)) {
+    return std::nullopt;
+  }
+  const int64_t last = BucketStart(range.max_ns - 1, group_by.interval_ns, group_by.offset_ns);
+  const Int128 start =
+      static_cast<Int128>(last) - static_cast<Int128>(*statement.limit - 1) * group_by.interval_ns;
+  if (start <= range.min_ns) return std::nullopt;
+  return static_cast<int64_t>(start);
+}
 
 }  // namespace
 
@@ -216,9 +247,21 @@ Status ExecuteAggregates(const engine::Engine& engine, const SelectStatement& st
     const size_t f = std::find(fields.begin(), fields.end(), items[i].field) - fields.begin();
     items_on_field[f].push_back(i);
   }
+  // Not with field conditions: points before the narrowed range might all fail them.
+  const std::optional<int64_t> narrowed =
+      where.fields.empty() ? NarrowedStart(statement, where.time) : std::nullopt;
+  const int64_t scan_min_ns = narrowed ? *narrowed : where.time.min_ns;
   if (where.time.min_ns < where.time.max_ns) {
     for (auto& [key, group] : groups) {
       for (const engine::SeriesInfo* s : group.series) {
+        if (narrowed && !group.points_before_scan) {
+          for (size_t f = 0; f < fields.size() && !group.points_before_scan; ++f) {
+            AnyPointConsumer before;
+            STRATA_RETURN_IF_ERROR(engine.ScanFieldBatches(s->id, fields[f], where.time.min_ns,
+                                                           *narrowed, as_of, before, counters));
+            group.points_before_scan = before.found;
+          }
+        }
         // Field conditions pick rows first; only points at those times are aggregated.
         std::vector<int64_t> matching;
         if (!where.fields.empty()) {
@@ -233,9 +276,8 @@ Status ExecuteAggregates(const engine::Engine& engine, const SelectStatement& st
           TimeFilteringConsumer filtered(matching, consumer);
           engine::FieldScanConsumer& sink_for_scan =
               where.fields.empty() ? static_cast<engine::FieldScanConsumer&>(consumer) : filtered;
-          STRATA_RETURN_IF_ERROR(engine.ScanFieldBatches(s->id, fields[f], where.time.min_ns,
-                                                         where.time.max_ns, as_of, sink_for_scan,
-                                                         counters));
+          STRATA_RETURN_IF_ERROR(engine.ScanFieldBatches(
+              s->id, fields[f], scan_min_ns, where.time.max_ns, as_of, sink_for_scan, counters));
           if (counters != nullptr && counters->OverMemory()) {
             return engine::MemoryExceeded(*counters);
           }
@@ -253,6 +295,9 @@ Status ExecuteAggregates(const engine::Engine& engine, const SelectStatement& st
   // The bucket range: the WHERE range's buckets, or from the first to the last non-empty one.
   int64_t first_bucket = INT64_MAX, last_bucket = INT64_MIN;
   for (const auto& [key, group] : groups) {
+    // Points before a narrowed scan put the first non-empty bucket before it: the answer's
+    // buckets then reach down to the narrowed start, as LIMIT allows.
+    if (group.points_before_scan) first_bucket = std::min(first_bucket, *narrowed);
     if (group.buckets.empty()) continue;
     first_bucket = std::min(first_bucket, group.buckets.begin()->first);
     last_bucket = std::max(last_bucket, group.buckets.rbegin()->first);
@@ -264,7 +309,8 @@ Status ExecuteAggregates(const engine::Engine& engine, const SelectStatement& st
 
   std::vector<std::string> row;
   for (const auto& [key, group] : groups) {
-    if (group.buckets.empty()) continue;  // a group without points has no rows
+    // A group without points has no rows.
+    if (group.buckets.empty() && !group.points_before_scan) continue;
     std::vector<int64_t> starts;
     std::vector<bool> present;
     std::vector<std::vector<std::string>> cells;

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <bit>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -225,6 +226,92 @@ class GroupWriter {
   uint64_t emitted_ = 0;
 };
 
+// The earliest or latest point of one (series, field). Clean blocks offer their stored first and
+// last values (chunk format v2), so finding the edge decodes nothing but unclean blocks.
+class EdgePointConsumer : public engine::FieldScanConsumer {
+ public:
+  explicit EdgePointConsumer(bool latest) : latest_(latest) {}
+  bool TakeBlockStats(engine::FieldType type, const engine::chunk::BlockStats& stats) override {
+    if (type == engine::FieldType::kString ||
+        (stats.flags & engine::chunk::BlockStats::kFirstLast) == 0) {
+      return false;
+    }
+    Offer(latest_ ? stats.max_valid_ns : stats.min_valid_ns,
+          latest_ ? stats.last_bits : stats.first_bits, nullptr);
+    return true;
+  }
+  void TakePoints(const engine::PointBatch& batch) override {
+    if (batch.size == 0) return;
+    const size_t i = latest_ ? batch.size - 1 : 0;
+    Offer(batch.valid_ns[i], batch.bits[i], batch.strings ? &batch.strings[i] : nullptr);
+  }
+  bool found = false;
+  int64_t time = 0;
+  uint64_t bits = 0;
+  std::string text;
+
+ private:
+  void Offer(int64_t t, uint64_t b, const std::string* s) {
+    if (found && (latest_ ? t <= time : t >= time)) return;
+    found = true;
+    time = t;
+    bits = b;
+    if (s != nullptr) text = *s;
+  }
+  const bool latest_;
+};
+
+// LIMIT 1 without field conditions (the "last point per host" dashboard query with ORDER BY
+// time DESC): the group's one row is its latest (or earliest) timestamp, found from each
+// (series, field)'s edge point instead of reading slices. Ties between series go as in the
+// general path: ascending (time, series key) order, reversed for DESC.
+Status EdgeRow(const engine::Engine& engine, const SelectStatement& statement,
+               const WhereClause& where, engine::SystemTime as_of, engine::ScanContext* counters,
+               const std::vector<RawItem>& items, const std::vector<size_t>& field_items,
+               const std::vector<std::string>& tag_values,
+               const std::vector<const engine::SeriesInfo*>& series, ResultSink& sink) {
+  const bool latest = statement.descending;
+  std::optional<size_t> best_series;
+  int64_t best_time = 0;
+  std::vector<EdgePointConsumer> best_edges;
+  for (size_t s = 0; s < series.size(); ++s) {
+    std::vector<EdgePointConsumer> edges(field_items.size(), EdgePointConsumer(latest));
+    std::optional<int64_t> row_time;
+    for (size_t k = 0; k < field_items.size(); ++k) {
+      STRATA_RETURN_IF_ERROR(engine.ScanFieldBatches(series[s]->id, items[field_items[k]].name,
+                                                     where.time.min_ns, where.time.max_ns, as_of,
+                                                     edges[k], counters));
+      if (!edges[k].found) continue;
+      if (!row_time || (latest ? edges[k].time > *row_time : edges[k].time < *row_time)) {
+        row_time = edges[k].time;
+      }
+    }
+    if (!row_time) continue;
+    // Later series win ties when descending (their rows come first), earlier ones otherwise.
+    const bool better = !best_series || (latest ? *row_time >= best_time : *row_time < best_time);
+    if (better) {
+      best_series = s;
+      best_time = *row_time;
+      best_edges = std::move(edges);
+    }
+  }
+  if (!best_series) return Status::OK();
+  std::vector<std::string> cells{FormatTime(best_time)};
+  cells.insert(cells.end(), tag_values.begin(), tag_values.end());
+  size_t k = 0;
+  for (const RawItem& item : items) {
+    if (!item.is_field) {
+      cells.emplace_back(item.known ? series[*best_series]->TagValue(item.name) : "");
+      continue;
+    }
+    const EdgePointConsumer& edge = best_edges[k++];
+    cells.push_back(edge.found && edge.time == best_time
+                        ? FormatCell(item.type, edge.bits, &edge.text)
+                        : std::string());
+  }
+  return sink.Row(cells);
+}
+
 }  // namespace
 
 bool IsRawSelection(const SelectStatement& statement) {
@@ -266,6 +353,11 @@ Status ExecuteRawSelect(const engine::Engine& engine, const SelectStatement& sta
   if (field_items.empty() || where.time.min_ns >= where.time.max_ns) return Status::OK();
 
   for (const auto& [tag_values, members] : grouping.groups) {
+    if (statement.limit == 1u && where.fields.empty()) {
+      STRATA_RETURN_IF_ERROR(EdgeRow(engine, statement, where, as_of, counters, items, field_items,
+                                     tag_values, members, sink));
+      continue;
+    }
     GroupWriter writer(engine, statement, where, as_of, counters, items, field_items, tag_values,
                        members, sink);
     STRATA_RETURN_IF_ERROR(writer.Run());

@@ -355,5 +355,45 @@ TEST_F(GroupedAggregateTest, FirstAndLastComeFromBlockStatisticsWithoutDecoding)
             (std::vector<std::vector<std::string>>{{first_v, last_v}}));
 }
 
+TEST_F(GroupedAggregateTest, DescendingLimitReadsOnlyTheLastBucketsAndAnswersTheSame) {
+  // Series with different extents and a gap of all of them (2.4 ms to 2.6 ms), flushed and in
+  // memory: ORDER BY time DESC LIMIT n with an open start reads only the last n buckets (plus
+  // statistics before them); its rows must be the first n rows per group of the same query without
+  // LIMIT.
+  std::vector<std::string> lines;
+  for (int64_t t = 0; t < 3000; ++t) {
+    if (t % 7 != 0 && (t < 2400 || t >= 2600))
+      lines.push_back("d,h=a v=" + std::to_string(t % 13) + " " + std::to_string(t * 1000));
+    if (t < 1200)
+      lines.push_back("d,h=b v=" + std::to_string(t % 5) + " " + std::to_string(t * 1000));
+    if (t > 2000 && t < 2300) lines.push_back("d,h=c v=1 " + std::to_string(t * 1000));
+  }
+  Write(lines);
+  ASSERT_TRUE(engine_->Flush().ok());
+  Write({"d,h=a v=100 2999500", "d,h=c v=7 2500000"});
+  for (const std::string fill :
+       {"", " FILL(null)", " FILL(-1)", " FILL(previous)", " FILL(none)"}) {
+    for (const std::string group : {"", ", h"}) {
+      for (int64_t end : {3000000, 2550000, 2305000, 1500000, 600000}) {
+        for (int limit : {1, 3, 40}) {
+          const std::string base = "SELECT max(v), count(v) FROM d WHERE time < " +
+                                   std::to_string(end) + " GROUP BY time(10us)" + group + fill +
+                                   " ORDER BY time DESC";
+          TableSink all = QueryOk(base);
+          // The first `limit` rows of each group (the group is column 1 when grouped by h).
+          std::vector<std::vector<std::string>> expected;
+          std::map<std::string, int> taken;
+          for (const auto& row : all.rows()) {
+            const std::string key = group.empty() ? "" : row[1];
+            if (taken[key]++ < limit) expected.push_back(row);
+          }
+          const std::string query = base + " LIMIT " + std::to_string(limit);
+          EXPECT_EQ(QueryOk(query).rows(), expected) << query;
+        }
+      }
+    }
+  }
+}
+
 }  // namespace
 }  // namespace strata::query

@@ -214,6 +214,38 @@ TEST_F(RawSelectTest, RandomRawSelectionsMatchTheModel) {
   }
 }
 
+TEST_F(RawSelectTest, LimitOneFindsTheEdgeRowOfEachGroup) {
+  // LIMIT 1 takes a path of its own (edge points from block statistics): it must agree with the
+  // reference for every item set, direction, grouping and range, flushed data and memtable alike.
+  WriteData(300, 8);
+  Write({SeriesKey("a") + " u=1.25 2990", SeriesKey("b") + " n=5i 2990"});  // a tie at the end
+  model_["a"][2990].u = 1.25;
+  model_["b"][2990].n = 5;
+  const std::vector<std::vector<std::string>> item_sets = {
+      {"u"}, {"u", "n"}, {"s", "b", "u"}, {"n", "host"}, {"b"}, {"u", "n", "s", "b"}};
+  for (const auto& items : item_sets) {
+    for (bool descending : {false, true}) {
+      for (bool by_host : {false, true}) {
+        for (auto [lo, hi] : {std::pair<int64_t, int64_t>{INT64_MIN, INT64_MAX}, {500, 1700}}) {
+          std::string query = "SELECT ";
+          for (size_t i = 0; i < items.size(); ++i) query += (i ? ", " : "") + items[i];
+          query += " FROM cpu";
+          if (lo != INT64_MIN) {
+            query += " WHERE time >= " + std::to_string(lo) + " AND time < " + std::to_string(hi);
+          }
+          if (by_host) query += " GROUP BY host";
+          if (descending) query += " ORDER BY time DESC";
+          query += " LIMIT 1";
+          EXPECT_EQ(QueryOk(query).rows(), Expected(
+                                               items, lo, hi, [](const ModelRow&) { return true; },
+                                               by_host, descending, 1))
+              << query;
+        }
+      }
+    }
+  }
+}
+
 TEST_F(RawSelectTest, FieldConditionsFilterPointsBeforeAggregation) {
   WriteData(200, 9);
   for (const Predicate& predicate : Predicates()) {
