@@ -11,7 +11,7 @@ FSYNC       ?= always
 CMAKE_FLAGS ?=
 BENCH_DATA  ?= build/bench-data
 
-.PHONY: all deps build run test asan-test bench fuzz clean
+.PHONY: all deps build run test asan-test bench bench-peers fuzz clean
 
 all: build
 
@@ -55,14 +55,40 @@ bench: build $(BENCH_DATA)/cpu_h100_d1_s42.lp
 	$(BUILD_DIR)/bench/wal_bench --benchmark_repetitions=3 --benchmark_report_aggregates_only=true
 	scripts/bench-load $(BUILD_DIR) $(BENCH_DATA)/cpu_h100_d1_s42.lp
 
-# libFuzzer needs clang: `make fuzz FUZZ_SECONDS=300` runs the line-protocol fuzzer.
+# TSBS cpu-only query suite on Strata, VictoriaMetrics 1.79.5 and InfluxDB 1.6.7 (Debian packages,
+# installed here if missing; their systemd units are not used: bench/bench_queries.py starts each
+# peer by hand through ../shared/peers, one at a time). Writes BENCHMARKS.md and
+# bench/results/queries.json; takes a few minutes.
+PEER_PACKAGES ?= influxdb influxdb-client victoria-metrics
+bench-peers: build $(BENCH_DATA)/cpu_h100_d1_s42.lp
+	@missing=""; for p in $(PEER_PACKAGES); do \
+	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'install ok installed' || missing="$$missing $$p"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+	  echo "bench-peers: installing$$missing"; \
+	  sudo_cmd=""; if [ "$$(id -u)" -ne 0 ]; then sudo_cmd=sudo; fi; \
+	  $$sudo_cmd apt-get update -qq && \
+	  $$sudo_cmd env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing >/dev/null && \
+	  if [ -d /run/systemd/system ]; then \
+	    $$sudo_cmd systemctl disable --now influxdb victoria-metrics >/dev/null 2>&1 || true; \
+	  fi; \
+	fi
+	python3 bench/bench_queries.py --build-dir $(BUILD_DIR) --data $(BENCH_DATA)/cpu_h100_d1_s42.lp
+
+# libFuzzer needs clang: `make fuzz FUZZ_SECONDS=300` runs each fuzzer of FUZZERS that long,
+# starting from its checked-in corpus (`make fuzz FUZZERS=query_parser` runs one).
 FUZZ_SECONDS ?= 60
+FUZZERS ?= line_protocol query_parser codec_decode
 fuzz: deps
 	CC=clang CXX=clang++ cmake -S . -B $(FUZZ_DIR) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
 	  -DSTRATA_BUILD_FUZZERS=ON -DSTRATA_BUILD_BENCH=OFF -DSTRATA_BUILD_TESTS=ON
-	cmake --build $(FUZZ_DIR) -j $(JOBS) --target line_protocol_fuzzer
-	mkdir -p $(FUZZ_DIR)/corpus && cp -n tests/fuzz/corpus/line_protocol/* $(FUZZ_DIR)/corpus/
-	$(FUZZ_DIR)/tests/fuzz/line_protocol_fuzzer $(FUZZ_DIR)/corpus -max_total_time=$(FUZZ_SECONDS) -max_len=4096
+	cmake --build $(FUZZ_DIR) -j $(JOBS) --target $(addsuffix _fuzzer,$(FUZZERS))
+	set -e; for f in $(FUZZERS); do \
+	  mkdir -p $(FUZZ_DIR)/corpus/$$f && cp -n tests/fuzz/corpus/$$f/* $(FUZZ_DIR)/corpus/$$f/; \
+	  dict=""; [ -f tests/fuzz/$$f.dict ] && dict="-dict=tests/fuzz/$$f.dict"; \
+	  $(FUZZ_DIR)/tests/fuzz/$${f}_fuzzer $(FUZZ_DIR)/corpus/$$f $$dict \
+	    -max_total_time=$(FUZZ_SECONDS) -max_len=4096; \
+	done
 
 clean:
 	rm -rf build
