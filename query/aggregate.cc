@@ -78,7 +78,7 @@ void Aggregator::TrackFirstLast(int64_t t, const engine::FieldValue& v) {
     first_ = v;
     if (v.type == engine::FieldType::kString) first_string_.assign(v.s);
   }
-  if (kind_ == AggregateKind::kLast && (first_point || t > last_time_)) {
+  if (kind_ == AggregateKind::kLast && (first_point || t >= last_time_)) {
     last_time_ = t;
     last_ = v;
     if (v.type == engine::FieldType::kString) last_string_.assign(v.s);
@@ -294,12 +294,12 @@ void Aggregator::AddStats(const engine::chunk::BlockStats& stats) {
           return engine::FieldValue::Bool(bits != 0);
       }
     };
-    // Ties keep the value seen first, as TrackFirstLast does.
+    // Ties: first() keeps the value seen first, last() takes the last seen (TrackFirstLast).
     if (kind_ == AggregateKind::kFirst && (!had_points || stats.min_valid_ns < first_time_)) {
       first_time_ = stats.min_valid_ns;
       first_ = value(stats.first_bits);
     }
-    if (kind_ == AggregateKind::kLast && (!had_points || stats.max_valid_ns > last_time_)) {
+    if (kind_ == AggregateKind::kLast && (!had_points || stats.max_valid_ns >= last_time_)) {
       last_time_ = stats.max_valid_ns;
       last_ = value(stats.last_bits);
     }
@@ -340,6 +340,28 @@ void Aggregator::AddStats(const engine::chunk::BlockStats& stats) {
       break;
   }
 }
+
+namespace {
+
+// sum / 2 written exactly: the median of an even count of integers, which a double could round
+// (above 2^53).
+std::string ExactHalf(Int128 sum) {
+  const Int128 half = sum / 2;  // truncates toward zero
+  auto text = [](Int128 v) {
+    const bool negative = v < 0;
+    Uint128 magnitude = negative ? -static_cast<Uint128>(v) : static_cast<Uint128>(v);
+    std::string digits;
+    do {
+      digits.insert(digits.begin(), static_cast<char>('0' + static_cast<int>(magnitude % 10)));
+      magnitude /= 10;
+    } while (magnitude != 0);
+    return (negative ? "-" : "") + digits;
+  };
+  if (sum % 2 == 0) return text(half);
+  return (sum < 0 && half == 0 ? "-" : "") + text(half) + ".5";
+}
+
+}  // namespace
 
 Result<std::string> Aggregator::Finish() const {
   if (kind_ == AggregateKind::kCount) return std::to_string(count_);
@@ -399,19 +421,15 @@ Result<std::string> Aggregator::Finish() const {
       if (is_int) {
         const size_t k = median ? (n - 1) / 2 : NearestRank(percentile_, n);
         std::nth_element(ints_.begin(), ints_.begin() + k, ints_.end());
-        if (!median) return std::to_string(ints_[k]);
-        const double a = static_cast<double>(ints_[k]);
-        if (n % 2 == 1) return FormatFloat(a);
-        return FormatFloat(Midpoint(
-            a, static_cast<double>(*std::min_element(ints_.begin() + k + 1, ints_.end()))));
+        if (!median || n % 2 == 1) return std::to_string(ints_[k]);
+        return ExactHalf(static_cast<Int128>(ints_[k]) +
+                         *std::min_element(ints_.begin() + k + 1, ints_.end()));
       }
       const size_t k = median ? (n - 1) / 2 : NearestRank(percentile_, n);
       std::nth_element(uints_.begin(), uints_.begin() + k, uints_.end());
-      if (!median) return std::to_string(uints_[k]);
-      const double a = static_cast<double>(uints_[k]);
-      if (n % 2 == 1) return FormatFloat(a);
-      return FormatFloat(Midpoint(
-          a, static_cast<double>(*std::min_element(uints_.begin() + k + 1, uints_.end()))));
+      if (!median || n % 2 == 1) return std::to_string(uints_[k]);
+      return ExactHalf(static_cast<Int128>(uints_[k]) +
+                       *std::min_element(uints_.begin() + k + 1, uints_.end()));
     }
     case AggregateKind::kCount:
       break;

@@ -92,7 +92,9 @@ class Aggregator {
   uint64_t min_u_ = 0, max_u_ = 0;
   // stddev: Welford's running mean and sum of squared deviations.
   double welford_mean_ = 0, welford_m2_ = 0;
-  // first/last: the value at the earliest / latest time (ties: the first seen).
+  // first/last: the value at the earliest / latest time; ties (points of several series at one
+  // time) go by arrival order, series in key order: first() the first seen, last() the last, as
+  // in the (time, series key) order of raw rows.
   int64_t first_time_ = 0, last_time_ = 0;
   engine::FieldValue first_, last_;
   std::string first_string_, last_string_;

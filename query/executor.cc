@@ -18,10 +18,10 @@ namespace {
 
 // A copy of the statement's shape with every '*' item expanded (the WHERE is already split, so
 // the copy leaves it out): a raw '*' becomes the measurement's fields and the tag keys of the
-// selected series not grouped by, sorted by name as in InfluxDB; <agg>(*) becomes <agg>(f) for
+// measurement's series not grouped by (whatever WHERE selects, so the columns do not depend
+// on the filter), sorted by name as in InfluxDB; <agg>(*) becomes <agg>(f) for
 // each field the aggregate suits, named <agg>_<f>.
-SelectStatement ExpandStars(const engine::Engine& engine, const SelectStatement& statement,
-                            const WhereClause& where) {
+SelectStatement ExpandStars(const engine::Engine& engine, const SelectStatement& statement) {
   SelectStatement expanded;
   expanded.measurement = statement.measurement;
   expanded.group_by = statement.group_by;
@@ -39,8 +39,7 @@ SelectStatement ExpandStars(const engine::Engine& engine, const SelectStatement&
       std::set<std::string> names;
       for (const auto& [field, type] : fields) names.insert(field);
       const auto& grouped = statement.group_by.tags;
-      for (const engine::SeriesInfo* s :
-           where.series.Select(engine.series_index(), statement.measurement)) {
+      for (const engine::SeriesInfo* s : engine.series_index().SeriesOf(statement.measurement)) {
         for (const auto& [key, value] : s->tags) {
           if (!statement.group_by.all_tags &&
               std::find(grouped.begin(), grouped.end(), key) == grouped.end()) {
@@ -85,7 +84,7 @@ Status ExecuteSelect(const engine::Engine& engine, const SelectStatement& statem
   const engine::SystemTime as_of =
       statement.as_of_ns ? engine::SystemTime{*statement.as_of_ns} : engine.LastVisibleTime();
   const SelectStatement expanded =
-      HasStar(statement) ? ExpandStars(engine, statement, where) : SelectStatement{};
+      HasStar(statement) ? ExpandStars(engine, statement) : SelectStatement{};
   const SelectStatement& run = HasStar(statement) ? expanded : statement;
   if (HasWindowFunction(run)) {
     return ExecuteWindowFunctions(engine, run, where, as_of, sink, counters);

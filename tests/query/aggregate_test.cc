@@ -436,5 +436,23 @@ TEST(AggregateBatchTest, LaneSumsFallBackToTheSequentialOrderWhenALaneOverflows)
   EXPECT_NEAR(a.Total(), b.Total(), std::fabs(b.Total()) * 1e-12 + 1e-3);
 }
 
+TEST(AggregateTest, IntegerMediansAreExactBeyondDoublePrecision) {
+  auto median = [](std::vector<int64_t> values) {
+    Aggregator a(AggregateKind::kMedian, engine::FieldType::kInt);
+    for (int64_t v : values) a.Add(engine::FieldValue::Int(v));
+    return *a.Finish();
+  };
+  const int64_t big = (int64_t{1} << 53) + 1;  // not a double
+  EXPECT_EQ(median({big, big, -3}), "9007199254740993");
+  EXPECT_EQ(median({big, big + 1}), "9007199254740993.5");
+  EXPECT_EQ(median({-1, 0}), "-0.5");
+  EXPECT_EQ(median({-3, -4}), "-3.5");
+  EXPECT_EQ(median({INT64_MAX, INT64_MAX - 2}), "9223372036854775806");
+  Aggregator u(AggregateKind::kMedian, engine::FieldType::kUint);
+  u.Add(engine::FieldValue::Uint(UINT64_MAX));
+  u.Add(engine::FieldValue::Uint(UINT64_MAX - 1));
+  EXPECT_EQ(*u.Finish(), "18446744073709551614.5");
+}
+
 }  // namespace
 }  // namespace strata::query

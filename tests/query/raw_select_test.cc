@@ -308,6 +308,9 @@ TEST_F(RawSelectTest, StarSelectsEveryFieldAndTag) {
   EXPECT_EQ(raw.rows(),
             (std::vector<std::vector<std::string>>{{FormatTime(10), "a", "2", "eu", "", "1.5"},
                                                    {FormatTime(20), "b", "", "us", "x", ""}}));
+  // The columns are the measurement's, whatever WHERE selects.
+  EXPECT_EQ(QueryOk("SELECT * FROM cpu WHERE region = 'nowhere'").columns(), raw.columns());
+  EXPECT_EQ(QueryOk("SELECT * FROM cpu WHERE host = 'b'").columns(), raw.columns());
   TableSink grouped = QueryOk("SELECT * FROM cpu GROUP BY region");
   EXPECT_EQ(grouped.columns(), (std::vector<std::string>{"time", "region", "host", "n", "s", "u"}));
   TableSink maxes = QueryOk("SELECT max(*) FROM cpu");
