@@ -108,11 +108,13 @@ struct FourAggregates {
   query::Aggregator sum{query::AggregateKind::kSum, engine::FieldType::kFloat};
   query::Aggregator min{query::AggregateKind::kMin, engine::FieldType::kFloat};
   query::Aggregator max{query::AggregateKind::kMax, engine::FieldType::kFloat};
+  // As the query path does (grouped_aggregate.cc): min and max share one extremes pass.
   void Add(const engine::PointBatch& b) {
     count.AddBatch(b.valid_ns, b.bits, nullptr, b.size);
     sum.AddBatch(b.valid_ns, b.bits, nullptr, b.size);
-    min.AddBatch(b.valid_ns, b.bits, nullptr, b.size);
-    max.AddBatch(b.valid_ns, b.bits, nullptr, b.size);
+    const query::FloatExtremes extremes = query::ComputeFloatExtremes(b.bits, b.size);
+    min.AddFloatExtremes(extremes);
+    max.AddFloatExtremes(extremes);
   }
 };
 

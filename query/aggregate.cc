@@ -108,12 +108,10 @@ void Aggregator::AddFloat(int64_t t, double v) {
   }
 }
 
-void Aggregator::AddFloatExtremes(const uint64_t* bits, size_t n) {
-  if (n == 0) return;
-  size_t i = 0;
-  if (count_ == 0) min_ = max_ = std::bit_cast<double>(bits[i++]);
-  count_ += n;
-  if (std::isnan(min_)) return;  // NaN has already won
+FloatExtremes ComputeFloatExtremes(const uint64_t* bits, size_t n) {
+  FloatExtremes e;
+  e.count = n;
+  if (n == 0) return e;
   // Branch-free on integer keys that order doubles as IEEE totalOrder does for non-NaN values
   // (-0.0 below 0.0, as AddFloat), four independent lanes; NaNs are only detected here.
   auto key = [](uint64_t b) {
@@ -125,10 +123,9 @@ void Aggregator::AddFloatExtremes(const uint64_t* bits, size_t n) {
   };
   constexpr uint64_t kAbs = ~(uint64_t{1} << 63), kInf = 0x7ff0000000000000;
   int64_t lo[4], hi[4];
-  for (int l = 0; l < 4; ++l) lo[l] = hi[l] = key(std::bit_cast<uint64_t>(min_));
-  const int64_t hi_start = key(std::bit_cast<uint64_t>(max_));
-  for (int l = 0; l < 4; ++l) hi[l] = hi_start;
+  for (int l = 0; l < 4; ++l) lo[l] = hi[l] = key(bits[0]);
   uint64_t nan = 0;
+  size_t i = 0;
   for (; i + 4 <= n; i += 4) {
     for (int l = 0; l < 4; ++l) {
       const uint64_t b = bits[i + l];
@@ -144,12 +141,28 @@ void Aggregator::AddFloatExtremes(const uint64_t* bits, size_t n) {
     lo[0] = k < lo[0] ? k : lo[0];
     hi[0] = k > hi[0] ? k : hi[0];
   }
-  if (nan) {
+  e.nan = nan != 0;
+  e.min = unkey(std::min({lo[0], lo[1], lo[2], lo[3]}));
+  e.max = unkey(std::max({hi[0], hi[1], hi[2], hi[3]}));
+  return e;
+}
+
+void Aggregator::AddFloatExtremes(const uint64_t* bits, size_t n) {
+  AddFloatExtremes(ComputeFloatExtremes(bits, n));
+}
+
+void Aggregator::AddFloatExtremes(const FloatExtremes& e) {
+  if (e.count == 0) return;
+  const bool first = count_ == 0;
+  count_ += e.count;
+  if (!first && std::isnan(min_)) return;  // NaN has already won
+  if (e.nan) {
     min_ = max_ = std::numeric_limits<double>::quiet_NaN();
     return;
   }
-  min_ = unkey(std::min({lo[0], lo[1], lo[2], lo[3]}));
-  max_ = unkey(std::max({hi[0], hi[1], hi[2], hi[3]}));
+  // The same order as AddFloat: -0.0 below 0.0.
+  if (first || e.min < min_ || (e.min == min_ && std::signbit(e.min))) min_ = e.min;
+  if (first || e.max > max_ || (e.max == max_ && !std::signbit(e.max))) max_ = e.max;
 }
 
 template <typename T>

@@ -41,6 +41,15 @@ enum class AggregateKind {
 Result<AggregateKind> ParseAggregateKind(std::string_view name);
 std::string_view AggregateName(AggregateKind kind);
 
+// The extremes of a float batch, found in one pass and shared by the min, max and spread
+// aggregates of a column (so several of them read a block once). NaN: whether one is in it.
+struct FloatExtremes {
+  double min = 0, max = 0;  // -0.0 orders below 0.0
+  bool nan = false;
+  size_t count = 0;
+};
+FloatExtremes ComputeFloatExtremes(const uint64_t* bits, size_t n);
+
 class Aggregator {
  public:
   // percentile: the p of percentile(f, p), 0..100.
@@ -58,6 +67,15 @@ class Aggregator {
   // in for them): the aggregate needs only count/sum/min/max, and the statistics are exact for
   // this aggregate's rules (an integer sum that fits; no NaN, no zero whose sign could matter).
   bool CanUseStats(const engine::chunk::BlockStats& stats) const;
+
+  // Whether this aggregate needs only a batch's extremes and count (min, max, spread of a float
+  // column); then AddFloatExtremes stands for AddBatch.
+  bool TakesFloatExtremes() const {
+    return type_ == engine::FieldType::kFloat &&
+           (kind_ == AggregateKind::kMin || kind_ == AggregateKind::kMax ||
+            kind_ == AggregateKind::kSpread);
+  }
+  void AddFloatExtremes(const FloatExtremes& extremes);
   void AddStats(const engine::chunk::BlockStats& stats);
 
   uint64_t count() const { return count_; }

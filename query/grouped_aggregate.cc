@@ -122,7 +122,14 @@ class BucketConsumer : public engine::FieldScanConsumer {
       if (context_ != nullptr && keeps_values_ > 0) {
         context_->Charge((end - begin) * keeps_values_ * sizeof(double));
       }
+      // min, max and spread of a float column share one pass over the run.
+      std::optional<FloatExtremes> extremes;
       for (size_t i : on_field_) {
+        if (aggs[i].TakesFloatExtremes()) {
+          if (!extremes) extremes = ComputeFloatExtremes(batch.bits + begin, end - begin);
+          aggs[i].AddFloatExtremes(*extremes);
+          continue;
+        }
         aggs[i].AddBatch(batch.valid_ns + begin, batch.bits + begin,
                          batch.strings ? batch.strings + begin : nullptr, end - begin);
       }
