@@ -2,9 +2,9 @@
 
 #include <algorithm>
 #include <bit>
-#include <regex>
 
 #include "query/aggregate.h"  // Int128
+#include "util/std_regex.h"
 
 namespace strata::query {
 
