@@ -5,6 +5,7 @@
 // offered as its statistics, so aggregates can skip decoding it (DESIGN §4, issue 4 item 5).
 // Thread-safety: a consumer is used by one scan at a time, on the scanning thread.
 
+#include <algorithm>
 #include <chrono>
 #include <cstdint>
 #include <string>
@@ -68,6 +69,8 @@ struct ScanContext {
     memory_bytes += bytes;
     return memory_limit_bytes == 0 || memory_bytes <= memory_limit_bytes;
   }
+  // Bytes the statement no longer holds.
+  void Release(uint64_t bytes) { memory_bytes -= std::min(bytes, memory_bytes); }
   bool OverMemory() const { return memory_limit_bytes != 0 && memory_bytes > memory_limit_bytes; }
 
   ScanContext& operator+=(const ScanContext& o) {

@@ -1,6 +1,7 @@
 #include "query/grouped_aggregate.h"
 
 #include <algorithm>
+#include <chrono>
 #include <map>
 #include <optional>
 #include <string>
@@ -321,7 +322,22 @@ Status ExecuteAggregates(const engine::Engine& engine, const SelectStatement& st
     std::vector<int64_t> starts;
     std::vector<bool> present;
     std::vector<std::vector<std::string>> cells;
+    // A group's rows are built whole (FILL looks at neighbours): every 4096 buckets, charge
+    // them to the statement's memory and check its deadline, so a wide GROUP BY time over a long
+    // range ends with a clear error instead of running on.
+    constexpr size_t kCheckEvery = 4096;
+    const uint64_t bytes_per_bucket =
+        sizeof(int64_t) + sizeof(std::vector<std::string>) + items.size() * sizeof(std::string) + 1;
+    uint64_t charged = 0;
     auto add_bucket = [&](int64_t start, const std::vector<Aggregator>* aggs) -> Status {
+      if (counters != nullptr && starts.size() % kCheckEvery == kCheckEvery - 1) {
+        counters->Charge(kCheckEvery * bytes_per_bucket);
+        charged += kCheckEvery * bytes_per_bucket;
+        if (counters->OverMemory()) return engine::MemoryExceeded(*counters);
+        if (std::chrono::steady_clock::now() > counters->deadline) {
+          return Status::ResourceExhausted("query timed out");
+        }
+      }
       starts.push_back(start);
       present.push_back(aggs != nullptr);
       cells.emplace_back(items.size());
@@ -354,6 +370,7 @@ Status ExecuteAggregates(const engine::Engine& engine, const SelectStatement& st
       STRATA_RETURN_IF_ERROR(sink.Row(row));
       ++emitted;
     }
+    if (counters != nullptr) counters->Release(charged);
   }
   return Status::OK();
 }

@@ -449,8 +449,12 @@ TEST_F(ExecutorTest, AStatementHoldingMoreThanItsMemoryLimitFails) {
     lines.push_back("cpu,host=a v=" + std::to_string(i) + " " + std::to_string(kBase + i));
   }
   Write(lines);
+  // The last: few points, but a bucket per nanosecond between them to fill.
+  Write({"cpu,host=b v=1 " + std::to_string(kBase + 100'000)});
   for (const char* text : {"SELECT median(v) FROM cpu", "SELECT rolling_median(v, 10) FROM cpu",
-                           "SELECT count(v) FROM cpu GROUP BY time(1ns)"}) {
+                           "SELECT count(v) FROM cpu GROUP BY time(1ns)",
+                           "SELECT count(v) FROM cpu WHERE host = 'b' OR host = 'a' GROUP BY "
+                           "time(1ns) FILL(0)"}) {
     auto statement = ParseSelect(text, engine_->NowNanos());
     ASSERT_TRUE(statement.ok()) << text;
     engine::ScanContext limits;
@@ -466,6 +470,20 @@ TEST_F(ExecutorTest, AStatementHoldingMoreThanItsMemoryLimitFails) {
     EXPECT_TRUE(ExecuteSelect(*engine_, *statement, answer, &limits).ok()) << text;
     EXPECT_FALSE(answer.rows().empty());
   }
+  // Two points, so almost no aggregator memory, but 100,001 one-nanosecond buckets to fill: the
+  // buckets themselves are charged while the rows are built.
+  Write({"gap v=1 " + std::to_string(kBase), "gap v=2 " + std::to_string(kBase + 100'000)});
+  auto gap = ParseSelect("SELECT count(v) FROM gap GROUP BY time(1ns)", engine_->NowNanos());
+  ASSERT_TRUE(gap.ok());
+  engine::ScanContext small;
+  small.memory_limit_bytes = 64 << 10;
+  TableSink refused;
+  EXPECT_EQ(ExecuteSelect(*engine_, *gap, refused, &small).code(), StatusCode::kResourceExhausted);
+  engine::ScanContext large;
+  large.memory_limit_bytes = 64 << 20;
+  TableSink filled;
+  ASSERT_TRUE(ExecuteSelect(*engine_, *gap, filled, &large).ok());
+  EXPECT_EQ(filled.rows().size(), 100'001u);
 }
 
 }  // namespace
