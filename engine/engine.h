@@ -22,6 +22,7 @@
 #include "engine/catalog.h"
 #include "engine/chunk/chunk_reader.h"
 #include "engine/field_scan.h"
+#include "engine/last_value_cache.h"
 #include "engine/line_protocol.h"
 #include "engine/memtable.h"
 #include "engine/partition.h"
@@ -134,6 +135,12 @@ class Engine {
                            int64_t max_ns, SystemTime as_of,
                            const std::function<void(const VersionView&)>& visit) const;
 
+  // The newest visible point of one field of one series, as of now (nullopt: none), from the
+  // last-value cache (engine/last_value_cache.h); a miss scans once and fills the cache.
+  // context (optional) counts cache hits and fills, for EXPLAIN, and bounds the scan.
+  Result<std::optional<LastPoint>> LastPointOf(SeriesId series, std::string_view field,
+                                               ScanContext* context = nullptr) const;
+
   const SeriesIndex& series_index() const { return series_; }
   const Schema& schema() const { return schema_; }
   const std::string& partition_tag() const { return partition_tag_; }
@@ -188,6 +195,7 @@ class Engine {
   // Internally synchronized.
   SeriesIndex series_;
   Schema schema_;
+  mutable LastValueCache last_values_;
 
   // Held by the WAL thread while it applies a commit, and by a flush while it swaps memtables,
   // so every commit lands wholly in the memtable whose checkpoint covers it.

@@ -17,6 +17,7 @@ Status Engine::Recover() {
   int64_t last_system_time_ns = 0;
   STRATA_RETURN_IF_ERROR(ReplayWal(checkpoint_ns, &last_system_time_ns));
   last_system_time_ns = std::max(last_system_time_ns, high_water_ns);
+  last_values_.StartAt(last_system_time_ns);
   {
     MutexLock lock(&mu_);
     visible_upto_ns_ = last_system_time_ns;
@@ -123,7 +124,7 @@ Status Engine::ReplayWal(int64_t checkpoint_ns, int64_t* last_system_time_ns) {
               if (!s.ok() && typed.ok()) typed = s;
             });
         Status applied = decoded.ok()
-                             ? target->Apply(record.system_time_ns, record.payload, series_)
+                             ? target->Apply(record.system_time_ns, record.payload, series_, &last_values_)
                              : decoded;
         if (!applied.ok()) {
           return applied.WithContext("wal segment " + std::to_string(segment) + " offset " +

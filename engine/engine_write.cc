@@ -47,7 +47,7 @@ void Engine::OnCommitted(const Status& status, int64_t system_time_ns, std::stri
     MutexLock lock(&mu_);
     target = active_;
   }
-  Status applied = status.ok() ? target->Apply(system_time_ns, payload, series_) : status;
+  Status applied = status.ok() ? target->Apply(system_time_ns, payload, series_, &last_values_) : status;
   MutexLock lock(&mu_);
   if (!applied.ok()) {
     if (bg_error_.ok()) {

@@ -55,6 +55,8 @@ struct ScanContext {
   uint64_t blocks_decoded = 0;
   uint64_t blocks_from_stats = 0;
   uint64_t memtable_rows = 0;
+  uint64_t last_value_hits = 0;   // (series, field) answered by the last-value cache
+  uint64_t last_value_fills = 0;  // cache misses: scanned once for the newest point
 
   // Limits. A scan past the deadline stops with ResourceExhausted "query timed out".
   std::chrono::steady_clock::time_point deadline = std::chrono::steady_clock::time_point::max();
@@ -83,6 +85,8 @@ struct ScanContext {
     blocks_decoded += o.blocks_decoded;
     blocks_from_stats += o.blocks_from_stats;
     memtable_rows += o.memtable_rows;
+    last_value_hits += o.last_value_hits;
+    last_value_fills += o.last_value_fills;
     return *this;
   }
 };

@@ -7,7 +7,8 @@
 
 namespace strata::engine {
 
-Status MemTable::Apply(int64_t system_time_ns, std::string_view payload, SeriesIndex& index) {
+Status MemTable::Apply(int64_t system_time_ns, std::string_view payload, SeriesIndex& index,
+                       LastValueCache* last_values) {
   // Resolve series first, outside the memtable lock, so a corrupt payload changes nothing here.
   std::vector<SeriesId> line_series;
   Status first_error;
@@ -26,6 +27,8 @@ Status MemTable::Apply(int64_t system_time_ns, std::string_view payload, SeriesI
   STRATA_RETURN_IF_ERROR(first_error);
 
   std::unique_lock lock(mu_);
+  // Released before the memtable lock: a fill's scan then sees the whole batch.
+  LastValueCache::Applier observed(last_values, system_time_ns);
   size_t line_no = 0;
   std::map<std::string, Column, std::less<>>* current = nullptr;
   int64_t valid = 0;
@@ -35,8 +38,10 @@ Status MemTable::Apply(int64_t system_time_ns, std::string_view payload, SeriesI
   Status applied = DecodeWriteBatch(
       payload,
       [&](const BatchLine& line) {
-        current = &series_[line_series[line_no++].value];
+        const SeriesId series = line_series[line_no++];
+        current = &series_[series.value];
         valid = line.valid_time_ns;
+        observed.Line(series);
       },
       [&](std::string_view key, const FieldValue& value, bool tombstone) {
         auto it = current->find(key);
@@ -53,6 +58,7 @@ Status MemTable::Apply(int64_t system_time_ns, std::string_view payload, SeriesI
           column.strictly_increasing = false;
         }
         column.data.Append(valid, system_time_ns, value, tombstone);
+        observed.Field(key, valid, value, tombstone);
         bytes_delta += static_cast<int64_t>(column.data.MemoryBytes()) -
                        static_cast<int64_t>(before);
         ++points;

@@ -15,6 +15,7 @@
 #include <string_view>
 #include <vector>
 
+#include "engine/last_value_cache.h"
 #include "engine/series_index.h"
 #include "engine/types.h"
 #include "engine/version_column.h"
@@ -34,8 +35,9 @@ class MemTable {
 
   // Applies one committed write batch (a WAL payload) with its system time. Series are resolved
   // (and created) through index. Corruption if the payload does not decode; then nothing of it
-  // is applied.
-  Status Apply(int64_t system_time_ns, std::string_view payload, SeriesIndex& index);
+  // is applied. last_values (optional) is told of every applied point (last_value_cache.h).
+  Status Apply(int64_t system_time_ns, std::string_view payload, SeriesIndex& index,
+               LastValueCache* last_values = nullptr);
 
   // Appends to *out every version of (series, field) with valid time in [min_ns, max_ns), in
   // arrival order (ResolveVersions picks the visible ones). *out's type is set if it is empty.

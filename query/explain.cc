@@ -148,6 +148,10 @@ Status ExecuteExplain(const engine::Engine& engine, const SelectStatement& state
     plan.push_back("blocks: decoded " + n(counters.blocks_decoded) + ", answered from statistics " +
                    n(counters.blocks_from_stats) + ", skipped " + n(counters.blocks_skipped));
     plan.push_back("memtable rows: " + n(counters.memtable_rows));
+    if (counters.last_value_hits + counters.last_value_fills > 0) {
+      plan.push_back("last-value cache: " + n(counters.last_value_hits) + " hits, " +
+                     n(counters.last_value_fills) + " filled by a scan");
+    }
   }
   plan.push_back("rows: " + std::to_string(rows.rows()));
   // Rollups arrive with issue 6; no query reads one yet.

@@ -205,6 +205,20 @@ std::optional<int64_t> NarrowedStart(const SelectStatement& statement, const Tim
   return static_cast<int64_t>(start);
 }
 
+// Only last() of fields, over whole ranges, without field conditions, as of now: the newest
+// point of each (series, field) answers it, and the engine keeps those in its last-value cache
+// (DESIGN §7: the "last point per series" dashboard query is not a scan). last() across a
+// group's series is then the last of their newest points, fed in the same order as scans feed
+// them, so ties between series resolve as they would from raw data.
+bool AnsweredByLastValues(const SelectStatement& statement, const WhereClause& where,
+                          const std::vector<ItemPlan>& items) {
+  if (statement.as_of_ns || statement.group_by.interval_ns != 0 || !where.fields.empty()) {
+    return false;
+  }
+  return std::all_of(items.begin(), items.end(),
+                     [](const ItemPlan& item) { return item.kind == AggregateKind::kLast; });
+}
+
 }  // namespace
 
 Status ExecuteAggregates(const engine::Engine& engine, const SelectStatement& statement,
@@ -259,6 +273,7 @@ Status ExecuteAggregates(const engine::Engine& engine, const SelectStatement& st
   const std::optional<int64_t> narrowed =
       where.fields.empty() ? NarrowedStart(statement, where.time) : std::nullopt;
   const int64_t scan_min_ns = narrowed ? *narrowed : where.time.min_ns;
+  const bool from_last_values = AnsweredByLastValues(statement, where, items);
   if (where.time.min_ns < where.time.max_ns) {
     for (auto& [key, group] : groups) {
       for (const engine::SeriesInfo* s : group.series) {
@@ -281,6 +296,17 @@ Status ExecuteAggregates(const engine::Engine& engine, const SelectStatement& st
         for (size_t f = 0; f < fields.size(); ++f) {
           BucketConsumer consumer(items, items_on_field[f], interval, group_by.offset_ns,
                                   &group.buckets, counters);
+          if (from_last_values) {
+            STRATA_ASSIGN_OR_RETURN(std::optional<engine::LastPoint> last,
+                                    engine.LastPointOf(s->id, fields[f], counters));
+            if (!last || last->valid_ns < where.time.min_ns) continue;  // nothing in range
+            if (engine::BeforeRangeEnd(last->valid_ns, where.time.max_ns)) {
+              consumer.TakePoints(engine::PointBatch{last->type, &last->valid_ns, &last->bits,
+                                                     &last->str, 1});
+              continue;
+            }
+            // The newest point lies past the range: the range's last one needs a scan.
+          }
           TimeFilteringConsumer filtered(matching, consumer);
           engine::FieldScanConsumer& sink_for_scan =
               where.fields.empty() ? static_cast<engine::FieldScanConsumer&>(consumer) : filtered;

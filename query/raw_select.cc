@@ -245,12 +245,6 @@ class EdgePointConsumer : public engine::FieldScanConsumer {
     const size_t i = latest_ ? batch.size - 1 : 0;
     Offer(batch.valid_ns[i], batch.bits[i], batch.strings ? &batch.strings[i] : nullptr);
   }
-  bool found = false;
-  int64_t time = 0;
-  uint64_t bits = 0;
-  std::string text;
-
- private:
   void Offer(int64_t t, uint64_t b, const std::string* s) {
     if (found && (latest_ ? t <= time : t >= time)) return;
     found = true;
@@ -258,6 +252,13 @@ class EdgePointConsumer : public engine::FieldScanConsumer {
     bits = b;
     if (s != nullptr) text = *s;
   }
+
+  bool found = false;
+  int64_t time = 0;
+  uint64_t bits = 0;
+  std::string text;
+
+ private:
   const bool latest_;
 };
 
@@ -271,6 +272,8 @@ Status EdgeRow(const engine::Engine& engine, const SelectStatement& statement,
                const std::vector<std::string>& tag_values,
                const std::vector<const engine::SeriesInfo*>& series, ResultSink& sink) {
   const bool latest = statement.descending;
+  // As of now, the latest point of each (series, field) is in the engine's last-value cache.
+  const bool from_last_values = latest && !statement.as_of_ns;
   std::optional<size_t> best_series;
   int64_t best_time = 0;
   std::vector<EdgePointConsumer> best_edges;
@@ -278,9 +281,20 @@ Status EdgeRow(const engine::Engine& engine, const SelectStatement& statement,
     std::vector<EdgePointConsumer> edges(field_items.size(), EdgePointConsumer(latest));
     std::optional<int64_t> row_time;
     for (size_t k = 0; k < field_items.size(); ++k) {
-      STRATA_RETURN_IF_ERROR(engine.ScanFieldBatches(series[s]->id, items[field_items[k]].name,
-                                                     where.time.min_ns, where.time.max_ns, as_of,
-                                                     edges[k], counters));
+      const std::string& field = items[field_items[k]].name;
+      if (from_last_values) {
+        STRATA_ASSIGN_OR_RETURN(std::optional<engine::LastPoint> last,
+                                engine.LastPointOf(series[s]->id, field, counters));
+        if (!last || last->valid_ns < where.time.min_ns) continue;  // nothing in range
+        if (engine::BeforeRangeEnd(last->valid_ns, where.time.max_ns)) {
+          edges[k].Offer(last->valid_ns, last->bits, &last->str);
+        }
+      }
+      if (!edges[k].found) {
+        STRATA_RETURN_IF_ERROR(engine.ScanFieldBatches(series[s]->id, field, where.time.min_ns,
+                                                       where.time.max_ns, as_of, edges[k],
+                                                       counters));
+      }
       if (!edges[k].found) continue;
       if (!row_time || (latest ? edges[k].time > *row_time : edges[k].time < *row_time)) {
         row_time = edges[k].time;
