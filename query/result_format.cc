@@ -2,7 +2,7 @@
 
 #include <charconv>
 #include <cmath>
-#include <ctime>
+#include <cstdint>
 
 namespace strata::query {
 
@@ -14,21 +14,63 @@ std::string FormatFloat(double v) {
   return std::string(buf, end);
 }
 
+namespace {
+
+// Writes v as exactly `width` decimal digits ending at end; returns the new end (its start).
+char* PutDigits(char* end, uint64_t v, int width) {
+  for (int i = 0; i < width; ++i) {
+    *--end = static_cast<char>('0' + v % 10);
+    v /= 10;
+  }
+  return end;
+}
+
+}  // namespace
+
 std::string FormatTime(int64_t ns) {
+  // Every time cell of an answer goes through here: the calendar arithmetic is done by hand
+  // (days to civil date as in H. Hinnant's date algorithms) because gmtime_r and snprintf
+  // were a fifth of a GROUP BY time query's server time.
   int64_t secs = ns / 1'000'000'000;
   int64_t frac = ns % 1'000'000'000;
   if (frac < 0) {
     frac += 1'000'000'000;
     --secs;
   }
-  time_t t = static_cast<time_t>(secs);
-  struct tm tm;
-  ::gmtime_r(&t, &tm);
-  char buf[48];
-  std::snprintf(buf, sizeof(buf), "%04d-%02d-%02dT%02d:%02d:%02d.%09lldZ", tm.tm_year + 1900,
-                tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
-                static_cast<long long>(frac));
-  return buf;
+  int64_t days = secs / 86'400;
+  int64_t day_secs = secs % 86'400;
+  if (day_secs < 0) {
+    day_secs += 86'400;
+    --days;
+  }
+  const int64_t z = days + 719'468;
+  const int64_t era = (z >= 0 ? z : z - 146'096) / 146'097;
+  const int64_t doe = z - era * 146'097;                                    // [0, 146096]
+  const int64_t yoe = (doe - doe / 1460 + doe / 36'524 - doe / 146'096) / 365;  // [0, 399]
+  const int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);               // [0, 365]
+  const int64_t mp = (5 * doy + 2) / 153;                                    // [0, 11]
+  const int64_t day = doy - (153 * mp + 2) / 5 + 1;
+  const int64_t month = mp < 10 ? mp + 3 : mp - 9;
+  const int64_t year = yoe + era * 400 + (month <= 2 ? 1 : 0);
+  // int64 nanoseconds span the years 1677 to 2262: always four digits.
+  char buf[32];
+  char* const end = buf + sizeof(buf);
+  char* p = end;
+  *--p = 'Z';
+  p = PutDigits(p, static_cast<uint64_t>(frac), 9);
+  *--p = '.';
+  p = PutDigits(p, static_cast<uint64_t>(day_secs % 60), 2);
+  *--p = ':';
+  p = PutDigits(p, static_cast<uint64_t>(day_secs / 60 % 60), 2);
+  *--p = ':';
+  p = PutDigits(p, static_cast<uint64_t>(day_secs / 3600), 2);
+  *--p = 'T';
+  p = PutDigits(p, static_cast<uint64_t>(day), 2);
+  *--p = '-';
+  p = PutDigits(p, static_cast<uint64_t>(month), 2);
+  *--p = '-';
+  p = PutDigits(p, static_cast<uint64_t>(year), 4);
+  return std::string(p, end);
 }
 
 std::string FormatFieldValue(const engine::FieldValue& value) {
