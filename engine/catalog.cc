@@ -1,5 +1,7 @@
 #include "engine/catalog.h"
 
+#include <filesystem>
+
 #include <rocksdb/db.h>
 #include <rocksdb/options.h>
 #include <rocksdb/write_batch.h>
@@ -142,6 +144,31 @@ Result<std::unique_ptr<Catalog>> Catalog::Open(const std::string& dir,
                                    stored_tag + "'; it cannot change to '" + partition_tag + "'");
   }
   return catalog;
+}
+
+Result<std::unique_ptr<Catalog>> Catalog::OpenReadOnly(const std::string& dir) {
+  rocksdb::Options options;
+  options.create_if_missing = false;
+  options.max_open_files = 64;
+  options.info_log_level = rocksdb::InfoLogLevel::WARN_LEVEL;
+  rocksdb::DB* raw = nullptr;
+  rocksdb::Status opened = rocksdb::DB::OpenForReadOnly(options, dir, &raw);
+  if (!opened.ok() && !std::filesystem::exists(std::filesystem::path(dir) / "CURRENT")) {
+    return Status::NotFound("no catalog in " + dir);
+  }
+  STRATA_RETURN_IF_ERROR(FromRocks(opened, "open " + dir + " read-only"));
+  std::unique_ptr<Catalog> catalog(new Catalog(std::unique_ptr<rocksdb::DB>(raw)));
+  std::string version;
+  STRATA_RETURN_IF_ERROR(
+      FromRocks(raw->Get(rocksdb::ReadOptions(), ToSlice(kMetaVersion), &version), "version"));
+  if (version.size() != 8 || DecodeFixed64(version.data()) != kCatalogVersion) {
+    return Status::Corruption("catalog " + dir + ": unsupported catalog format version");
+  }
+  return catalog;
+}
+
+Status Catalog::VerifyChecksums() const {
+  return FromRocks(db_->VerifyChecksum(), "verify catalog checksums");
 }
 
 Result<CatalogState> Catalog::Load() const {

@@ -62,7 +62,14 @@ class Catalog {
   Catalog(const Catalog&) = delete;
   Catalog& operator=(const Catalog&) = delete;
 
+  // Opens an existing catalog without writing to it (strata verify, backups): Commit fails.
+  // NotFound if dir holds no catalog.
+  static Result<std::unique_ptr<Catalog>> OpenReadOnly(const std::string& dir);
+
   Result<CatalogState> Load() const;
+
+  // Reads every block of the catalog's RocksDB files and checks its checksum.
+  Status VerifyChecksums() const;
 
   // Applies the batch atomically and durably (synced write).
   Status Commit(CatalogBatch& batch);

@@ -4,6 +4,8 @@
 #include <cmath>
 #include <cstdint>
 
+#include "util/civil_time.h"
+
 namespace strata::query {
 
 std::string FormatFloat(double v) {
@@ -29,8 +31,7 @@ char* PutDigits(char* end, uint64_t v, int width) {
 
 std::string FormatTime(int64_t ns) {
   // Every time cell of an answer goes through here: the calendar arithmetic is done by hand
-  // (days to civil date as in H. Hinnant's date algorithms) because gmtime_r and snprintf
-  // were a fifth of a GROUP BY time query's server time.
+  // because gmtime_r and snprintf were a fifth of a GROUP BY time query's server time.
   int64_t secs = ns / 1'000'000'000;
   int64_t frac = ns % 1'000'000'000;
   if (frac < 0) {
@@ -43,15 +44,9 @@ std::string FormatTime(int64_t ns) {
     day_secs += 86'400;
     --days;
   }
-  const int64_t z = days + 719'468;
-  const int64_t era = (z >= 0 ? z : z - 146'096) / 146'097;
-  const int64_t doe = z - era * 146'097;                                    // [0, 146096]
-  const int64_t yoe = (doe - doe / 1460 + doe / 36'524 - doe / 146'096) / 365;  // [0, 399]
-  const int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);               // [0, 365]
-  const int64_t mp = (5 * doy + 2) / 153;                                    // [0, 11]
-  const int64_t day = doy - (153 * mp + 2) / 5 + 1;
-  const int64_t month = mp < 10 ? mp + 3 : mp - 9;
-  const int64_t year = yoe + era * 400 + (month <= 2 ? 1 : 0);
+  int64_t year = 0;
+  unsigned month = 0, day = 0;
+  CivilFromDays(days, &year, &month, &day);
   // int64 nanoseconds span the years 1677 to 2262: always four digits.
   char buf[32];
   char* const end = buf + sizeof(buf);
