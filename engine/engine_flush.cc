@@ -14,14 +14,11 @@
 namespace strata::engine {
 
 std::string Engine::ChunkDir(const PartitionKey& partition) const {
-  return JoinPath(JoinPath(JoinPath(options_.data_dir, "chunks"), RegionDirName(partition.region)),
-                  partition.Date());
+  return ChunkDirOf(options_.data_dir, partition);
 }
 
 std::string Engine::ChunkPath(const PartitionKey& partition, uint64_t file_id) const {
-  char name[40];
-  std::snprintf(name, sizeof(name), "%016" PRIu64 ".chunk", file_id);
-  return JoinPath(ChunkDir(partition), name);
+  return ChunkPathOf(options_.data_dir, partition, file_id);
 }
 
 Status Engine::Flush() {

@@ -1,8 +1,10 @@
 #include "engine/partition.h"
 
+#include <cinttypes>
 #include <cstdio>
 
 #include "util/civil_time.h"
+#include "util/env.h"
 
 namespace strata::engine {
 
@@ -60,6 +62,18 @@ std::string RegionDirName(std::string_view region) {
     }
   }
   return out;
+}
+
+std::string ChunkDirOf(std::string_view data_dir, const PartitionKey& partition) {
+  return JoinPath(JoinPath(JoinPath(data_dir, "chunks"), RegionDirName(partition.region)),
+                  partition.Date());
+}
+
+std::string ChunkPathOf(std::string_view data_dir, const PartitionKey& partition,
+                        uint64_t file_id) {
+  char name[40];
+  std::snprintf(name, sizeof(name), "%016" PRIu64 ".chunk", file_id);
+  return JoinPath(ChunkDirOf(data_dir, partition), name);
 }
 
 }  // namespace strata::engine

@@ -33,4 +33,10 @@ bool ParseDay(std::string_view text, int64_t* day);
 // %XX-escaped, so any tag value ("..", "a/b", "") names a distinct, safe directory.
 std::string RegionDirName(std::string_view region);
 
+// Where a partition's chunk files live in a data directory, and one file's path
+// (docs/format/data_dir.md): <data_dir>/chunks/<region-dir>/<yyyy-mm-dd>/<file-id>.chunk.
+std::string ChunkDirOf(std::string_view data_dir, const PartitionKey& partition);
+std::string ChunkPathOf(std::string_view data_dir, const PartitionKey& partition,
+                        uint64_t file_id);
+
 }  // namespace strata::engine

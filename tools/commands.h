@@ -29,4 +29,14 @@ int RunLoad(const ServerAddress& server, const LoadOptions& options);
 // checksum status of every block; exit 1 if any block is bad or the file does not open.
 int RunInspect(const std::string& path);
 
+struct VerifyOptions {
+  std::string path;  // a stopped data directory
+  bool json = false;
+};
+
+// Checks every checksum of a data directory, the catalog against the files and the WAL
+// (engine/data_dir_check.h); prints each problem and a summary. Exit 1 if there is a problem or
+// a stratad holds the directory, 2 if it is not a data directory.
+int RunVerify(const VerifyOptions& options);
+
 }  // namespace strata::tools

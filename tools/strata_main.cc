@@ -28,6 +28,13 @@ int main(int argc, char** argv) {
   CLI::App* inspect = app.add_subcommand("inspect", "describe a chunk file and check its blocks");
   inspect->add_option("file", inspect_path, "a .chunk file")->required();
 
+  VerifyOptions verify_options;
+  CLI::App* verify = app.add_subcommand(
+      "verify", "check every checksum of a stopped data directory, its catalog and its WAL");
+  verify->add_option("datadir", verify_options.path, "a data directory (stratad not running)")
+      ->required();
+  verify->add_flag("--json", verify_options.json, "one JSON object instead of text");
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -36,6 +43,7 @@ int main(int argc, char** argv) {
   }
   if (*query) return RunQuery(server, query_text);
   if (*inspect) return RunInspect(inspect_path);
+  if (*verify) return RunVerify(verify_options);
   load_options.progress = !quiet;
   return RunLoad(server, load_options);
 }
