@@ -313,14 +313,7 @@ TEST_F(IntegrationTest, FlushMovesDataToChunkFilesAndACorruptBlockIsReportedNeve
             0)
       << out << err;
   EXPECT_NE(out.find("checksum ok"), std::string::npos) << out;
-  {
-    std::fstream f(chunk, std::ios::in | std::ios::out | std::ios::binary);
-    f.seekg(40);
-    char c;
-    f.get(c);
-    f.seekp(40);
-    f.put(static_cast<char>(c ^ 0x55));
-  }
+  testing::FlipByte(chunk, 40, 0x55);
   out.clear();
   err.clear();
   EXPECT_EQ(RunCommand({StratadProcess::BinaryPath("tools/strata"), "inspect", chunk}, "", &out,

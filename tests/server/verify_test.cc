@@ -7,7 +7,6 @@
 
 #include <algorithm>
 #include <filesystem>
-#include <fstream>
 #include <string>
 #include <vector>
 
@@ -143,14 +142,7 @@ TEST_F(VerifyTest, ACleanDirectoryPassesWithWhatWasWritten) {
 TEST_F(VerifyTest, AFlippedByteInABlockIsNamedWithItsFileAndBlock) {
   const std::string dir = Copy("flipped");
   const std::string chunk = ChunkFiles(dir).front();
-  {
-    std::fstream f(chunk, std::ios::in | std::ios::out | std::ios::binary);
-    f.seekg(40);
-    char c;
-    f.get(c);
-    f.seekp(40);
-    f.put(static_cast<char>(c ^ 0x20));
-  }
+  testing::FlipByte(chunk, 40, 0x20);
   Verified v = Verify(dir);
   EXPECT_EQ(v.exit_code, 1) << v.out;
   ASSERT_EQ(v.problems.size(), 1u) << v.out;

@@ -2,6 +2,7 @@
 
 #include <cstdlib>
 #include <filesystem>
+#include <fstream>
 #include <stdexcept>
 #include <system_error>
 
@@ -17,6 +18,16 @@ TempDir::TempDir() {
 TempDir::~TempDir() {
   std::error_code ignored;  // a leftover temp dir is not worth failing a test over
   std::filesystem::remove_all(path_, ignored);
+}
+
+void FlipByte(const std::string& path, uint64_t offset, uint8_t mask) {
+  std::fstream f(path, std::ios::in | std::ios::out | std::ios::binary);
+  if (!f) throw std::runtime_error("cannot open " + path);
+  f.seekg(static_cast<std::streamoff>(offset));
+  char c = 0;
+  f.get(c);
+  f.seekp(static_cast<std::streamoff>(offset));
+  f.put(static_cast<char>(c ^ static_cast<char>(mask)));
 }
 
 std::string SourceDir() {

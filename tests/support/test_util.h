@@ -3,6 +3,7 @@
 // Helpers shared by the tests: temporary directories and paths to the source tree.
 // Thread-safety: TempDir is single-threaded; the free functions are thread-safe.
 
+#include <cstdint>
 #include <string>
 
 namespace strata::testing {
@@ -21,6 +22,9 @@ class TempDir {
  private:
   std::string path_;
 };
+
+// XORs the byte at offset of the file at path with mask (damage for corruption tests).
+void FlipByte(const std::string& path, uint64_t offset, uint8_t mask = 0x55);
 
 // The repository root (from $STRATA_SOURCE_DIR, set by ctest; else the compile-time root).
 std::string SourceDir();
