@@ -10,7 +10,17 @@
 #include <string>
 #include <vector>
 
+#include "util/status.h"
+
 namespace strata::query {
+
+// InvalidArgument "<line>:<column> <what>" pointing at a node of the statement (a condition, a
+// select item: anything with 1-based line and column).
+template <typename Node>
+Status ErrorAt(const Node& node, const std::string& what) {
+  return Status::InvalidArgument(std::to_string(node.line) + ":" + std::to_string(node.column) +
+                                 " " + what);
+}
 
 struct Literal {
   // kDuration: a duration argument such as rolling_median(f, 1h); integer holds nanoseconds.

@@ -27,11 +27,6 @@ namespace {
 
 using Node = FieldFilter::Node;
 
-Status ErrorAt(const Condition& c, const std::string& what) {
-  return Status::InvalidArgument(std::to_string(c.line) + ":" + std::to_string(c.column) + " " +
-                                 what);
-}
-
 Result<Node::Cmp> ParseComparator(const Condition& c) {
   const std::string& op = c.comparator;
   if (op == "=") return Node::Cmp::kEq;
@@ -111,18 +106,6 @@ bool Evaluate(const Node& node, const std::vector<Cell>& row) {
 }
 
 // Every point of one (series, field) in the range, as of the scan.
-class CollectingConsumer : public engine::FieldScanConsumer {
- public:
-  void TakePoints(const engine::PointBatch& batch) override {
-    times.insert(times.end(), batch.valid_ns, batch.valid_ns + batch.size);
-    bits.insert(bits.end(), batch.bits, batch.bits + batch.size);
-    if (batch.strings) strings.insert(strings.end(), batch.strings, batch.strings + batch.size);
-  }
-  std::vector<int64_t> times;
-  std::vector<uint64_t> bits;
-  std::vector<std::string> strings;
-};
-
 class Builder {
  public:
   Builder(std::string_view measurement, const engine::Schema& schema,
@@ -248,7 +231,7 @@ Result<std::vector<int64_t>> FieldFilter::MatchingTimes(const engine::Engine& en
                                                         engine::ScanContext* counters) const {
   std::vector<int64_t> matching;
   if (empty()) return matching;
-  std::vector<CollectingConsumer> columns(fields_.size());
+  std::vector<PointColumn> columns(fields_.size());
   for (size_t f = 0; f < fields_.size(); ++f) {
     STRATA_RETURN_IF_ERROR(
         engine.ScanFieldBatches(series, fields_[f], min_ns, max_ns, as_of, columns[f], counters));
@@ -267,7 +250,7 @@ Result<std::vector<int64_t>> FieldFilter::MatchingTimes(const engine::Engine& en
     }
     if (!any) break;
     for (size_t f = 0; f < columns.size(); ++f) {
-      const CollectingConsumer& col = columns[f];
+      const PointColumn& col = columns[f];
       row[f] = Cell{};
       if (next[f] < col.times.size() && col.times[next[f]] == t) {
         row[f] =
@@ -299,6 +282,18 @@ void TimeFilteringConsumer::TakePoints(const engine::PointBatch& batch) {
   filtered.strings = batch.strings ? strings_.data() : nullptr;
   filtered.size = valid_ns_.size();
   downstream_.TakePoints(filtered);
+}
+
+void PointColumn::TakePoints(const engine::PointBatch& batch) {
+  times.insert(times.end(), batch.valid_ns, batch.valid_ns + batch.size);
+  bits.insert(bits.end(), batch.bits, batch.bits + batch.size);
+  if (batch.strings) strings.insert(strings.end(), batch.strings, batch.strings + batch.size);
+}
+
+void PointColumn::Clear() {
+  times.clear();
+  bits.clear();
+  strings.clear();
 }
 
 }  // namespace strata::query

@@ -80,4 +80,16 @@ class TimeFilteringConsumer : public engine::FieldScanConsumer {
   std::vector<std::string> strings_;
 };
 
+// Collects every point of a scan as parallel arrays (block statistics are declined: each point
+// is needed). bits as engine::PointBatch; strings only for string fields.
+class PointColumn : public engine::FieldScanConsumer {
+ public:
+  void TakePoints(const engine::PointBatch& batch) override;
+  void Clear();
+
+  std::vector<int64_t> times;
+  std::vector<uint64_t> bits;
+  std::vector<std::string> strings;
+};
+
 }  // namespace strata::query

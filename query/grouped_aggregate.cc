@@ -60,11 +60,6 @@ SeriesGroups GroupSeriesByTags(std::vector<const engine::SeriesInfo*> series,
 
 namespace {
 
-Status ItemError(const SelectItem& item, const std::string& what) {
-  return Status::InvalidArgument(std::to_string(item.line) + ":" + std::to_string(item.column) +
-                                 " " + what);
-}
-
 struct ItemPlan {
   AggregateKind kind;
   engine::FieldType type;
@@ -228,15 +223,15 @@ Status ExecuteAggregates(const engine::Engine& engine, const SelectStatement& st
   std::vector<std::string> fields;  // distinct, in first-use order
   for (const SelectItem& item : statement.items) {
     if (item.function.empty()) {
-      return ItemError(item, "raw field selection is not supported yet; use an aggregate");
+      return ErrorAt(item, "raw field selection is not supported yet; use an aggregate");
     }
-    if (item.field == "*") return ItemError(item, item.function + "(*) is not supported yet");
+    if (item.field == "*") return ErrorAt(item, item.function + "(*) is not supported yet");
     auto kind = ParseAggregateKind(item.function);
-    if (!kind.ok()) return ItemError(item, kind.status().message());
+    if (!kind.ok()) return ErrorAt(item, kind.status().message());
     ItemPlan plan{*kind, engine::FieldType::kFloat, item.field};
     const size_t expected_args = *kind == AggregateKind::kPercentile ? 1 : 0;
     if (item.args.size() != expected_args) {
-      return ItemError(
+      return ErrorAt(
           item, item.function + "() takes " +
                     (expected_args ? "a field and a percentile" : "one argument, the field"));
     }
@@ -244,7 +239,7 @@ Status ExecuteAggregates(const engine::Engine& engine, const SelectStatement& st
     auto type = engine.schema().Lookup(statement.measurement, item.field);
     if (type.ok()) plan.type = *type;
     if (Status typed = Aggregator(plan.kind, plan.type).CheckType(item.field); !typed.ok()) {
-      return ItemError(item, typed.message());
+      return ErrorAt(item, typed.message());
     }
     items.push_back(plan);
     if (std::find(fields.begin(), fields.end(), item.field) == fields.end()) {

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "query/aggregate.h"  // Int128
+#include "query/field_filter.h"
 #include "query/grouped_aggregate.h"
 
 namespace strata::query {
@@ -19,24 +20,6 @@ struct RawItem {
   bool known = false;  // a field of the measurement, or a tag key some series has
   std::string name;
   engine::FieldType type = engine::FieldType::kFloat;
-};
-
-// Every point of one (series, field) in a slice.
-class ColumnConsumer : public engine::FieldScanConsumer {
- public:
-  void TakePoints(const engine::PointBatch& batch) override {
-    times.insert(times.end(), batch.valid_ns, batch.valid_ns + batch.size);
-    bits.insert(bits.end(), batch.bits, batch.bits + batch.size);
-    if (batch.strings) strings.insert(strings.end(), batch.strings, batch.strings + batch.size);
-  }
-  void Clear() {
-    times.clear();
-    bits.clear();
-    strings.clear();
-  }
-  std::vector<int64_t> times;
-  std::vector<uint64_t> bits;
-  std::vector<std::string> strings;
 };
 
 // The valid-time extent of the points in range: clean blocks by their statistics alone.
@@ -96,7 +79,7 @@ class GroupWriter {
         tag_values_(tag_values),
         series_(series),
         sink_(sink),
-        columns_(series.size(), std::vector<ColumnConsumer>(field_items.size())),
+        columns_(series.size(), std::vector<PointColumn>(field_items.size())),
         matching_(series.size()) {}
 
   Status Run() {
@@ -156,7 +139,7 @@ class GroupWriter {
       }
       std::vector<int64_t> times;
       for (size_t k = 0; k < field_items_.size(); ++k) {
-        ColumnConsumer& column = columns_[s][k];
+        PointColumn& column = columns_[s][k];
         column.Clear();
         STRATA_RETURN_IF_ERROR(engine_.ScanFieldBatches(
             series_[s]->id, items_[field_items_[k]].name, lo, hi, as_of_, column, counters_));
@@ -195,7 +178,7 @@ class GroupWriter {
         cells_.emplace_back(item.known ? series_[row.series]->TagValue(item.name) : "");
         continue;
       }
-      const ColumnConsumer& column = columns_[row.series][k++];
+      const PointColumn& column = columns_[row.series][k++];
       auto at = std::lower_bound(column.times.begin(), column.times.end(), row.t);
       if (at == column.times.end() || *at != row.t) {
         cells_.emplace_back();
@@ -219,7 +202,7 @@ class GroupWriter {
   const std::vector<std::string>& tag_values_;
   const std::vector<const engine::SeriesInfo*>& series_;
   ResultSink& sink_;
-  std::vector<std::vector<ColumnConsumer>> columns_;  // [series][field item]
+  std::vector<std::vector<PointColumn>> columns_;  // [series][field item]
   std::vector<std::vector<int64_t>> matching_;        // [series]: times the field filter keeps
   std::vector<RowRef> rows_;
   std::vector<std::string> cells_;

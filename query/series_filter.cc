@@ -22,11 +22,6 @@ namespace {
 using Node = SeriesFilter::Node;
 using NodePtr = std::unique_ptr<const Node>;
 
-Status ErrorAt(const Condition& c, const std::string& what) {
-  return Status::InvalidArgument(std::to_string(c.line) + ":" + std::to_string(c.column) + " " +
-                                 what);
-}
-
 Status Unsupported(const Condition& c, const std::string& what) {
   return ErrorAt(c, what + " is not supported yet");
 }

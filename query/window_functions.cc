@@ -26,11 +26,6 @@ bool IsWindowFunction(const SelectItem& item) {
   return item.function == kRollingMedian || item.function == kMovingAverage;
 }
 
-Status ItemError(const SelectItem& item, const std::string& what) {
-  return Status::InvalidArgument(std::to_string(item.line) + ":" + std::to_string(item.column) +
-                                 " " + what);
-}
-
 // t - w, or nullopt when that is below int64's range (then the window reaches back to the
 // start of time and nothing leaves it).
 std::optional<int64_t> WindowStart(int64_t t, int64_t w) {
@@ -50,7 +45,7 @@ struct WindowSpec {
 // RollingMedian's CHECKs.
 Result<WindowSpec> PlanItem(const SelectItem& item) {
   const bool median = item.function == kRollingMedian;
-  if (item.field == "*") return ItemError(item, item.function + "() takes one field name, not '*'");
+  if (item.field == "*") return ErrorAt(item, item.function + "() takes one field name, not '*'");
   if (item.args.size() == 1) {
     const Literal& window = item.args[0];
     if (median && window.kind == Literal::Kind::kDuration && window.integer > 0) {
@@ -62,7 +57,7 @@ Result<WindowSpec> PlanItem(const SelectItem& item) {
           static_cast<uint64_t>(window.integer)};
     }
   }
-  return ItemError(item, median ? "rolling_median() takes a field and a window: a duration or a "
+  return ErrorAt(item, median ? "rolling_median() takes a field and a window: a duration or a "
                                   "whole number of points, greater than zero"
                                 : "moving_average() takes a field and a whole number of points, "
                                   "at least 1");
@@ -75,21 +70,21 @@ Result<std::vector<WindowSpec>> PlanItems(const SelectStatement& statement,
   for (const SelectItem& item : statement.items) {
     if (IsWindowFunction(item)) continue;
     if (item.function.empty()) {
-      return ItemError(item,
+      return ErrorAt(item,
                        "cannot mix raw fields and window functions "
                        "(rolling_median, moving_average)");
     }
-    return ItemError(first_window, "mixing aggregates and window functions is not supported yet");
+    return ErrorAt(first_window, "mixing aggregates and window functions is not supported yet");
   }
   std::vector<WindowSpec> specs;
   for (const SelectItem& item : statement.items) {
     STRATA_ASSIGN_OR_RETURN(WindowSpec spec, PlanItem(item));
     if (item.field != first_window.field) {
-      return ItemError(item, "window functions over different fields cannot share a statement");
+      return ErrorAt(item, "window functions over different fields cannot share a statement");
     }
     if (type.ok() && *type != engine::FieldType::kFloat && *type != engine::FieldType::kInt &&
         *type != engine::FieldType::kUint) {
-      return ItemError(item, item.function + "() needs a numeric field, '" + item.field + "' is " +
+      return ErrorAt(item, item.function + "() needs a numeric field, '" + item.field + "' is " +
                                  std::string(engine::FieldTypeName(*type)));
     }
     specs.push_back(spec);
