@@ -1,5 +1,6 @@
 #include "engine/engine.h"
 
+#include <algorithm>
 #include <utility>
 
 #include "util/logging.h"
@@ -48,6 +49,7 @@ EngineStats Engine::Stats() const {
   stats.partitions = files_->partitions.size();
   for (const auto& [key, files] : files_->partitions) {
     stats.chunk_files += files.size();
+    stats.max_files_per_partition = std::max<uint64_t>(stats.max_files_per_partition, files.size());
     for (const ChunkFile& f : files) {
       stats.chunk_bytes += f.meta.size_bytes;
       stats.chunk_versions += f.meta.points;

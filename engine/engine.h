@@ -10,6 +10,7 @@
 // close, stats), engine_recover.cc, engine_write.cc, engine_flush.cc, engine_scan.cc.
 // Thread-safety: all public methods are thread-safe. Close() once, after every caller is done.
 
+#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <functional>
@@ -22,6 +23,7 @@
 #include "engine/catalog.h"
 #include "engine/chunk/chunk_reader.h"
 #include "engine/field_scan.h"
+#include "engine/file_set.h"
 #include "engine/line_protocol.h"
 #include "engine/memtable.h"
 #include "engine/partition.h"
@@ -72,18 +74,8 @@ struct EngineStats {
   uint64_t chunk_files = 0;
   uint64_t chunk_bytes = 0;
   uint64_t chunk_versions = 0;  // versions (rows) stored in chunk files
+  uint64_t max_files_per_partition = 0;
   int64_t checkpoint_ns = 0;
-};
-
-// One chunk file in the current file set.
-struct ChunkFile {
-  ChunkFileMeta meta;
-  std::shared_ptr<chunk::ChunkReader> reader;
-};
-
-// Immutable file set, replaced as a whole when a flush (or compaction) commits.
-struct FileSet {
-  std::map<PartitionKey, std::vector<ChunkFile>> partitions;
 };
 
 class Engine {
@@ -144,6 +136,38 @@ class Engine {
   // (region, day) order, then in flush order. Data still in memtables is in none of them.
   std::vector<ChunkFileMeta> ChunkFiles() const;
   int64_t NowNanos() const { return options_.env->NowNanos(); }
+  // The file-system interface the engine uses (outlives the engine).
+  Env& env() const { return *options_.env; }
+
+  // ---- File-set access for compaction (compaction/, DESIGN §8) ----
+  // The engine never blocks writes, flushes or queries for a merge: a compaction reads from a
+  // snapshot, writes its files on its own, and only ReplaceFiles takes the engine's lock, for
+  // the short swap of the in-memory file set.
+
+  // The current file set. Holding it pins its files: they stay open and on disk (even once a
+  // compaction replaced them) until the last holder releases them. Readers are thread-safe.
+  std::shared_ptr<const FileSet> FileSetSnapshot() const;
+
+  // Where a new chunk file of `partition` goes: a fresh file id (never handed out twice for one
+  // data directory), the final path, and the temporary path to write and fsync it under before
+  // renaming it to `path`. Creates the partition directory. IOError if that fails.
+  struct NewChunkFile {
+    uint64_t file_id = 0;
+    std::string path;
+    std::string tmp_path;
+  };
+  Result<NewChunkFile> ReserveChunkFile(const PartitionKey& partition);
+
+  // Atomically replaces the files `replaced_file_ids` of `partition` by `added` (files already
+  // renamed into place and synced, metadata as the catalog records it; may be empty): one
+  // catalog batch removes the old and records the new, then the in-memory file set is rebuilt
+  // from the current one (files a flush added meanwhile are kept) and swapped under the
+  // engine's lock. The replaced files are deleted once no snapshot uses them. InvalidArgument
+  // if a replaced file is not in the current file set (nothing changes then); a failure before
+  // the catalog commit leaves the old files in place, and `added` files become orphans that the
+  // next start removes. Serialized with other replacements; thread-safe.
+  Status ReplaceFiles(const PartitionKey& partition, const std::vector<uint64_t>& replaced_file_ids,
+                      const std::vector<ChunkFileMeta>& added);
 
   // Stops the flush thread, syncs and closes the WAL; later writes fail with Unavailable.
   // Data still in memtables stays in the WAL for the next start. Idempotent.
@@ -216,8 +240,14 @@ class Engine {
   bool stopping_ GUARDED_BY(mu_) = false;
   bool closed_ GUARDED_BY(mu_) = false;
 
+  // Serializes ReplaceFiles calls (held across the check, the catalog commit and the swap).
+  Mutex replace_mu_ ACQUIRED_BEFORE(mu_);
+  // Serializes catalog commits that record next_file_id_, so the value stored last is the
+  // largest handed out before it (flush and compaction reserve ids concurrently).
+  Mutex catalog_commit_mu_;
+  std::atomic<uint64_t> next_file_id_{1};
+
   // Used by the flush thread only (and by Open before it starts).
-  uint64_t next_file_id_ = 1;
   uint64_t persisted_series_ = 0;  // series ids 1..this are in the catalog
   std::thread flush_thread_;
 };

@@ -124,15 +124,19 @@ void EncodeBlockRef(const BlockRef& r, std::string* out) {
 }  // namespace
 
 ChunkWriter::ChunkWriter(std::unique_ptr<WritableFile> file, PartitionKey partition,
-                         codec::Compression compression)
-    : file_(std::move(file)), partition_(std::move(partition)), compression_(compression) {}
+                         codec::Compression compression, int zstd_level)
+    : file_(std::move(file)),
+      partition_(std::move(partition)),
+      compression_(compression),
+      zstd_level_(zstd_level) {}
 
 Result<std::unique_ptr<ChunkWriter>> ChunkWriter::Create(Env& env, const std::string& path,
                                                          PartitionKey partition,
-                                                         codec::Compression compression) {
+                                                         codec::Compression compression,
+                                                         int zstd_level) {
   STRATA_ASSIGN_OR_RETURN(auto file, env.NewWritableFile(path));
   std::unique_ptr<ChunkWriter> writer(
-      new ChunkWriter(std::move(file), std::move(partition), compression));
+      new ChunkWriter(std::move(file), std::move(partition), compression, zstd_level));
   std::string header(kHeaderMagic);
   PutFixed32(&header, kFormatVersion);
   STRATA_RETURN_IF_ERROR(writer->file_->Append(header));
@@ -189,7 +193,7 @@ Status ChunkWriter::WriteBlock(const VersionColumn& c, size_t begin, size_t end,
       [&](std::string* out) { codec::EncodeBools(std::span(c.tombstone).subspan(begin, n), out); });
 
   stored_.clear();
-  STRATA_RETURN_IF_ERROR(codec::Compress(compression_, raw_, &stored_));
+  STRATA_RETURN_IF_ERROR(codec::Compress(compression_, raw_, &stored_, zstd_level_));
   codec::Compression used = compression_;
   // Bit-packed columns are often incompressible; a compressor's framing would only add bytes.
   if (stored_.size() >= raw_.size()) {
