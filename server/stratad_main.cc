@@ -5,8 +5,10 @@
 #include <CLI/CLI.hpp>
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <string>
 
+#include "compaction/compactor.h"
 #include "engine/engine.h"
 #include "server/server.h"
 #include "util/logging.h"
@@ -35,6 +37,9 @@ int main(int argc, char** argv) {
   std::string query_timeout = "60s";
   std::string query_memory = "1GiB";
   std::string partition_tag;
+  std::string history_retention = "0";
+  std::string compaction_rate = "64MiB";
+  size_t compact_min_files = 4;
   app.add_option("--data-dir", data_dir, "data directory (created if missing)")
       ->capture_default_str();
   app.add_option("--address", options.address, "address to listen on")->capture_default_str();
@@ -62,6 +67,15 @@ int main(int argc, char** argv) {
   app.add_option("--partition-tag", partition_tag,
                  "tag that names a series' region; fixed when the data directory is created "
                  "(default region)");
+  app.add_option("--history-retention", history_retention,
+                 "compaction drops versions superseded longer ago than this (0: keep all)")
+      ->capture_default_str();
+  app.add_option("--compact-min-files", compact_min_files,
+                 "background compaction of a partition holding this many chunk files (0: off)")
+      ->capture_default_str();
+  app.add_option("--compaction-rate", compaction_rate,
+                 "compaction I/O budget in bytes per second (0: unthrottled)")
+      ->capture_default_str();
   app.add_option("--log-level", log_level, "debug | info | warn | error")->capture_default_str();
   CLI11_PARSE(app, argc, argv);
 
@@ -93,6 +107,21 @@ int main(int argc, char** argv) {
   auto query_bytes = ParseByteSize(query_memory);
   if (!query_bytes.ok()) return Fail("--query-memory: " + query_bytes.status().message());
   options.query_memory_bytes = *query_bytes;
+  compaction::CompactorOptions compactor_options;
+  auto retention = ParseMilliseconds(history_retention);
+  if (!retention.ok()) return Fail("--history-retention: " + retention.status().message());
+  compactor_options.history_retention = *retention;
+  auto rate = ParseByteSize(compaction_rate);
+  if (!rate.ok()) return Fail("--compaction-rate: " + rate.status().message());
+  compactor_options.rate_bytes_per_second = *rate;
+  compactor_options.min_files = compact_min_files;
+  // Crash tests only: abort the process at a named compaction step, as a kill -9 there would.
+  if (const char* step = std::getenv("STRATA_TEST_COMPACTION_ABORT_AT"); step && *step) {
+    compactor_options.hook = [abort_at = std::string(step)](std::string_view at) {
+      if (at == abort_at) std::abort();
+      return Status::OK();
+    };
+  }
   auto parsed_precision = engine::ParsePrecision(precision);
   if (!parsed_precision.ok()) return Fail(parsed_precision.status().message());
   options.precision = *parsed_precision;
@@ -107,13 +136,16 @@ int main(int argc, char** argv) {
 
   auto engine = engine::Engine::Open(engine_options);
   if (!engine.ok()) return Fail(engine.status().ToString());
-  server::Server server(**engine, options);
+  compaction::Compactor compactor(**engine, compactor_options);
+  server::Server server(**engine, options, &compactor);
   if (Status started = server.Start(); !started.ok()) return Fail(started.ToString());
+  compactor.Start();
 
   int signal_number = 0;
   sigwait(&stop_signals, &signal_number);
   STRATA_LOG(kInfo, "signal {}: stopping", signal_number);
   server.Stop();
+  compactor.Stop();  // a merge in progress is abandoned; its inputs stay
   if (Status closed = (*engine)->Close(); !closed.ok()) return Fail(closed.ToString());
   STRATA_LOG(kInfo, "stopped cleanly");
   return 0;
