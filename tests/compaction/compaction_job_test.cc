@@ -215,5 +215,113 @@ TEST_F(CompactionJobTest, HistoryHorizonKeepsEveryAnswerAsOfInsideIt) {
   }
 }
 
+TEST_F(CompactionJobTest, SnapshotTakenBeforeCompactionReadsReplacedFilesUntilReleased) {
+  WriteMessyHistory();
+  const PartitionKey day1{"eu", kBase / kDay};
+  std::shared_ptr<const engine::FileSet> snapshot = engine_->FileSetSnapshot();
+  std::vector<std::string> old_paths;
+  for (const engine::ChunkFile& f : snapshot->partitions.at(day1)) {
+    old_paths.push_back(f.reader->path());
+  }
+  ASSERT_EQ(old_paths.size(), 4u);
+  ASSERT_TRUE(CompactPartition(*engine_, day1, {}).ok());
+  EXPECT_EQ(FilesIn(day1), 1u);
+  // The old files stay on disk and readable through the snapshot.
+  uint64_t rows_read = 0;
+  for (const engine::ChunkFile& f : snapshot->partitions.at(day1)) {
+    EXPECT_TRUE(std::filesystem::exists(f.reader->path())) << f.reader->path();
+    EXPECT_TRUE(f.handle->obsolete());
+    for (const auto& series : f.reader->series()) {
+      for (const auto& field : series.fields) {
+        for (size_t b = 0; b < field.blocks.size(); ++b) {
+          engine::VersionColumn rows;
+          rows.type = field.type;
+          Status read = f.reader->ReadBlock(series, field, b, &rows);
+          ASSERT_TRUE(read.ok()) << read.ToString();
+          rows_read += rows.size();
+        }
+      }
+    }
+  }
+  EXPECT_GT(rows_read, 0u);
+  snapshot.reset();
+  for (const std::string& path : old_paths) EXPECT_FALSE(std::filesystem::exists(path)) << path;
+  EXPECT_EQ(ChunkFilesOnDisk(), ChunkFilesInFileSet());
+}
+
+TEST_F(CompactionJobTest, FilesFlushedWhileTheMergeRunsAreKept) {
+  WriteMessyHistory();
+  const PartitionKey day1{"eu", kBase / kDay};
+  const std::string late = "m,region=eu,host=c v=99 " + std::to_string(kBase + 5);
+  CompactionJobOptions options;
+  options.hook = [&](std::string_view step) {
+    if (step == "after_write") {
+      Write({late});
+      Status flushed = engine_->Flush();
+      EXPECT_TRUE(flushed.ok()) << flushed.ToString();
+    }
+    return Status::OK();
+  };
+  auto result = CompactPartition(*engine_, day1, options);
+  ASSERT_TRUE(result.ok()) << result.status().ToString();
+  EXPECT_EQ(result->files_in, 4u);
+  EXPECT_EQ(FilesIn(day1), 2u);  // the merge output, then the late flush's file
+  const auto& files = engine_->FileSetSnapshot()->partitions.at(day1);
+  EXPECT_LT(files[0].meta.max_system_ns, files[1].meta.min_system_ns);
+  EXPECT_EQ(QueryOk("SELECT count(v) FROM m WHERE host = 'c'").rows(),
+            (std::vector<std::vector<std::string>>{{"1"}}));
+  Reopen();
+  EXPECT_EQ(FilesIn(day1), 2u);
+  EXPECT_EQ(QueryOk("SELECT count(v) FROM m WHERE host = 'c'").rows(),
+            (std::vector<std::vector<std::string>>{{"1"}}));
+  EXPECT_EQ(ChunkFilesOnDisk(), ChunkFilesInFileSet());
+}
+
+// A crash at each step of the job (simulated by the hook failing there, then a restart): the
+// answers are those of before, the catalog names either the inputs or the output, and no file
+// it does not name is left on disk.
+TEST_F(CompactionJobTest, AFailureAtAnyStepLeavesOneConsistentFileSet) {
+  WriteMessyHistory();
+  const PartitionKey day1{"eu", kBase / kDay};
+  const auto before = Answers("");
+  for (const std::string step : {"after_write", "after_rename", "after_commit"}) {
+    SCOPED_TRACE(step);
+    const size_t files_before = FilesIn(day1);
+    // A new file (new values: an identical rewrite would be no version and write nothing).
+    Write({"m,region=eu,host=d v=" + std::to_string(files_before) + " " +
+           std::to_string(kBase + 1)});
+    Write({"m,region=eu,host=d v=" + std::to_string(files_before) + " " +
+           std::to_string(kBase + 2)});
+    Flush();
+    const auto expected = Answers("");
+    CompactionJobOptions options;
+    options.hook = [&](std::string_view at) {
+      return at == step ? Status::IOError("injected at " + std::string(at)) : Status::OK();
+    };
+    auto result = CompactPartition(*engine_, day1, options);
+    ASSERT_FALSE(result.ok());
+    const bool committed = step == "after_commit";
+    EXPECT_EQ(FilesIn(day1), committed ? 1u : files_before + 1);
+    EXPECT_EQ(Answers(""), expected);
+    EXPECT_EQ(ChunkFilesOnDisk(), ChunkFilesInFileSet());
+    Reopen();
+    EXPECT_EQ(FilesIn(day1), committed ? 1u : files_before + 1);
+    EXPECT_EQ(Answers(""), expected);
+    EXPECT_EQ(ChunkFilesOnDisk(), ChunkFilesInFileSet());
+  }
+  EXPECT_NE(Answers(""), before);  // host d was added
+}
+
+TEST_F(CompactionJobTest, ReplacingFilesThatAreGoneChangesNothing) {
+  WriteMessyHistory();
+  const PartitionKey day1{"eu", kBase / kDay};
+  const auto files = engine_->FileSetSnapshot()->partitions.at(day1);
+  Status replaced = engine_->ReplaceFiles(day1, {files[0].meta.file_id, 999'999}, {});
+  EXPECT_EQ(replaced.code(), StatusCode::kInvalidArgument) << replaced.ToString();
+  EXPECT_EQ(FilesIn(day1), 4u);
+  EXPECT_EQ(CompactPartition(*engine_, PartitionKey{"nowhere", 1}, {}).status().code(),
+            StatusCode::kNotFound);
+}
+
 }  // namespace
 }  // namespace strata::compaction
