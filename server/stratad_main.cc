@@ -1,6 +1,7 @@
 // stratad: the Strata server. Flag parsing and process lifecycle only (STYLE §1).
 
 #include <signal.h>
+#include <unistd.h>
 
 #include <CLI/CLI.hpp>
 #include <chrono>
@@ -115,10 +116,11 @@ int main(int argc, char** argv) {
   if (!rate.ok()) return Fail("--compaction-rate: " + rate.status().message());
   compactor_options.rate_bytes_per_second = *rate;
   compactor_options.min_files = compact_min_files;
-  // Crash tests only: abort the process at a named compaction step, as a kill -9 there would.
-  if (const char* step = std::getenv("STRATA_TEST_COMPACTION_ABORT_AT"); step && *step) {
-    compactor_options.hook = [abort_at = std::string(step)](std::string_view at) {
-      if (at == abort_at) std::abort();
+  // Crash tests only: the process kills itself (SIGKILL, as kill -9 would) when a compaction
+  // reaches the named step ("after_write", "after_rename", "after_commit").
+  if (const char* step = std::getenv("STRATA_TEST_COMPACTION_KILL_AT"); step && *step) {
+    compactor_options.hook = [kill_at = std::string(step)](std::string_view at) {
+      if (at == kill_at) ::kill(::getpid(), SIGKILL);
       return Status::OK();
     };
   }
