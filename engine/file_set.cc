@@ -14,7 +14,8 @@ ChunkFileHandle::~ChunkFileHandle() {
   const std::string path = reader_->path();
   reader_.reset();  // close before unlinking
   Status removed = env_.RemoveFile(path);
-  if (!removed.ok()) {
+  // NotFound: a restart's orphan removal took it first (a snapshot outlived its engine).
+  if (!removed.ok() && removed.code() != StatusCode::kNotFound) {
     // Not fatal: a file the catalog does not name is removed at the next start anyway.
     STRATA_LOG(kWarn, "could not remove replaced chunk file {}: {}", path, removed.ToString());
   }

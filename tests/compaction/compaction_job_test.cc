@@ -323,5 +323,21 @@ TEST_F(CompactionJobTest, ReplacingFilesThatAreGoneChangesNothing) {
             StatusCode::kNotFound);
 }
 
+// A snapshot still held when the engine stops keeps the replaced files on disk; the next start
+// finds them outside the catalog and removes them.
+TEST_F(CompactionJobTest, ReplacedFilesStillHeldAtShutdownGoAtTheNextStart) {
+  WriteMessyHistory();
+  const PartitionKey day1{"eu", kBase / kDay};
+  const auto expected = Answers("");
+  std::shared_ptr<const engine::FileSet> held = engine_->FileSetSnapshot();
+  ASSERT_TRUE(CompactPartition(*engine_, day1, {}).ok());
+  EXPECT_EQ(ChunkFilesOnDisk().size(), ChunkFilesInFileSet().size() + 4);
+  Reopen();
+  EXPECT_EQ(ChunkFilesOnDisk(), ChunkFilesInFileSet());
+  EXPECT_EQ(Answers(""), expected);
+  held.reset();  // its files are gone already: a warning, no harm
+  EXPECT_EQ(ChunkFilesOnDisk(), ChunkFilesInFileSet());
+}
+
 }  // namespace
 }  // namespace strata::compaction
