@@ -1,5 +1,7 @@
 #include "compaction/compaction_job.h"
 
+#include <algorithm>
+#include <limits>
 #include <map>
 #include <memory>
 #include <string>
@@ -7,7 +9,6 @@
 #include <vector>
 
 #include "engine/chunk/chunk_writer.h"
-#include "util/logging.h"
 
 namespace strata::compaction {
 namespace {
@@ -17,25 +18,207 @@ using engine::ChunkFileMeta;
 using engine::PartitionKey;
 using engine::VersionColumn;
 
-// One (series, field) column of the merge, with the files that hold it.
+// One (series, field) column of the merge, with the blocks that hold it.
 struct ColumnKey {
   uint64_t series;
   std::string field;
   auto operator<=>(const ColumnKey&) const = default;
 };
+struct SourceBlock {
+  const engine::chunk::ChunkReader* reader;
+  const engine::chunk::SeriesEntry* series;
+  const engine::chunk::FieldEntry* field;
+  size_t index;
+  int64_t min_valid_ns, max_valid_ns;
+};
 struct ColumnSources {
   std::string series_key;
   engine::FieldType type;
-  std::vector<const ChunkFile*> files;  // in file-set order
-};
-
-struct Output {
-  engine::Engine::NewChunkFile place;
-  std::unique_ptr<engine::chunk::ChunkWriter> writer;
-  ChunkFileMeta meta;
+  std::vector<SourceBlock> blocks;  // file-set order, then block order
 };
 
 Status Cancelled() { return Status::Unavailable("compaction cancelled: the server is stopping"); }
+
+class CompactionJob {
+ public:
+  CompactionJob(engine::Engine& engine, const PartitionKey& partition,
+                const CompactionJobOptions& options, int64_t horizon_ns, CompactionResult* result)
+      : engine_(engine),
+        env_(engine.env()),
+        partition_(partition),
+        options_(options),
+        horizon_ns_(horizon_ns),
+        result_(*result) {}
+  ~CompactionJob() { Cleanup(); }
+
+  // The union of the inputs' columns, in the order the writer takes them.
+  Status CollectColumns(const std::vector<ChunkFile>& inputs);
+  // Merges every column into the outputs, then renames them into place and swaps them for the
+  // inputs in the catalog.
+  Status MergeAndCommit(const std::vector<ChunkFile>& inputs);
+
+ private:
+  struct Output {
+    engine::Engine::NewChunkFile place;
+    std::unique_ptr<engine::chunk::ChunkWriter> writer;
+    ChunkFileMeta meta;
+  };
+
+  Status MergeColumn(const ColumnKey& key, const ColumnSources& sources);
+  // The output the next column of `series` goes to: a new one once the current one is past
+  // the target size, at a series boundary only (all versions of a column stay in one file).
+  Result<engine::chunk::ChunkWriter*> OutputFor(uint64_t series);
+  Status FinishOutput(Output& out);
+  bool Charge(uint64_t bytes) {
+    return options_.throttle == nullptr || options_.throttle->Charge(bytes);
+  }
+  // Removes what a failed job leaves: temporary files always, renamed outputs only while the
+  // catalog cannot have recorded them (a failed catalog write may still have).
+  void Cleanup();
+
+  engine::Engine& engine_;
+  Env& env_;
+  const PartitionKey& partition_;
+  const CompactionJobOptions& options_;
+  const int64_t horizon_ns_;
+  CompactionResult& result_;
+  std::map<ColumnKey, ColumnSources> columns_;
+  std::vector<Output> outputs_;
+  uint64_t current_series_ = 0;
+  bool done_ = false;
+  bool swap_attempted_ = false;
+  VersionColumn rows_, versions_;  // reused per piece
+};
+
+Status CompactionJob::CollectColumns(const std::vector<ChunkFile>& inputs) {
+  for (const ChunkFile& file : inputs) {
+    for (const engine::chunk::SeriesEntry& series : file.reader->series()) {
+      for (const engine::chunk::FieldEntry& field : series.fields) {
+        auto [it, added] = columns_.try_emplace(ColumnKey{series.id.value, field.name});
+        if (added) {
+          it->second.series_key = series.key;
+          it->second.type = field.type;
+        } else if (it->second.type != field.type) {
+          return Status::Corruption("partition " + partition_.ToString() + ": field '" +
+                                    field.name + "' of " + series.key +
+                                    " has different types in different files; not compacting");
+        }
+        for (size_t b = 0; b < field.blocks.size(); ++b) {
+          const engine::chunk::BlockStats& stats = field.blocks[b].stats;
+          it->second.blocks.push_back({file.reader.get(), &series, &field, b,
+                                       stats.min_valid_ns, stats.max_valid_ns});
+        }
+      }
+    }
+  }
+  return Status::OK();
+}
+
+Status CompactionJob::MergeColumn(const ColumnKey& key, const ColumnSources& sources) {
+  std::vector<SourceBlock> blocks = sources.blocks;
+  // By first valid time; equal starts keep file order (older rows first).
+  std::stable_sort(blocks.begin(), blocks.end(), [](const SourceBlock& a, const SourceBlock& b) {
+    return a.min_valid_ns < b.min_valid_ns;
+  });
+  for (size_t next = 0; next < blocks.size();) {
+    rows_.Clear();
+    rows_.type = sources.type;
+    uint64_t read_bytes = 0;
+    int64_t read_max = std::numeric_limits<int64_t>::min();
+    // A piece ends only where the next block starts after every valid time read so far: all
+    // rows of a point (versions from every file) are then in one piece.
+    do {
+      const SourceBlock& block = blocks[next++];
+      STRATA_RETURN_IF_ERROR(
+          block.reader->ReadBlock(*block.series, *block.field, block.index, &rows_));
+      read_bytes += block.field->blocks[block.index].stored_size;
+      read_max = std::max(read_max, block.max_valid_ns);
+    } while (next < blocks.size() &&
+             (blocks[next].min_valid_ns <= read_max || rows_.size() < options_.piece_rows));
+    if (!Charge(read_bytes)) return Cancelled();
+    CollapseVersions(rows_, horizon_ns_, &versions_, &result_.dropped);
+    if (versions_.empty()) continue;
+    STRATA_ASSIGN_OR_RETURN(engine::chunk::ChunkWriter * writer, OutputFor(key.series));
+    const uint64_t written_before = writer->bytes_written();
+    STRATA_RETURN_IF_ERROR(writer->AddColumn(engine::SeriesId{key.series}, sources.series_key,
+                                             key.field, versions_));
+    if (!Charge(writer->bytes_written() - written_before)) return Cancelled();
+  }
+  return Status::OK();
+}
+
+Result<engine::chunk::ChunkWriter*> CompactionJob::OutputFor(uint64_t series) {
+  if (!outputs_.empty() && outputs_.back().writer != nullptr && series != current_series_ &&
+      outputs_.back().writer->bytes_written() >= options_.target_file_bytes) {
+    STRATA_RETURN_IF_ERROR(FinishOutput(outputs_.back()));
+  }
+  current_series_ = series;
+  if (outputs_.empty() || outputs_.back().writer == nullptr) {
+    STRATA_ASSIGN_OR_RETURN(engine::Engine::NewChunkFile place,
+                            engine_.ReserveChunkFile(partition_));
+    outputs_.push_back(Output{place, nullptr, {}});
+    STRATA_ASSIGN_OR_RETURN(outputs_.back().writer,
+                            engine::chunk::ChunkWriter::Create(
+                                env_, place.tmp_path, partition_,
+                                engine::codec::Compression::kZstd, options_.zstd_level));
+  }
+  return outputs_.back().writer.get();
+}
+
+Status CompactionJob::FinishOutput(Output& out) {
+  STRATA_ASSIGN_OR_RETURN(engine::chunk::ChunkSummary summary, out.writer->Finish());
+  out.writer.reset();
+  ChunkFileMeta& meta = out.meta;
+  meta.region = partition_.region;
+  meta.date = partition_.Date();
+  meta.file_id = out.place.file_id;
+  meta.size_bytes = summary.size_bytes;
+  meta.points = summary.points;
+  meta.min_valid_ns = summary.min_valid_ns;
+  meta.max_valid_ns = summary.max_valid_ns;
+  meta.min_system_ns = summary.min_system_ns;
+  meta.max_system_ns = summary.max_system_ns;
+  return Status::OK();
+}
+
+Status CompactionJob::MergeAndCommit(const std::vector<ChunkFile>& inputs) {
+  for (const auto& [key, sources] : columns_) STRATA_RETURN_IF_ERROR(MergeColumn(key, sources));
+  if (!outputs_.empty() && outputs_.back().writer != nullptr) {
+    STRATA_RETURN_IF_ERROR(FinishOutput(outputs_.back()));
+  }
+  if (options_.hook) STRATA_RETURN_IF_ERROR(options_.hook("after_write"));
+  for (const Output& out : outputs_) {
+    STRATA_RETURN_IF_ERROR(env_.RenameFile(out.place.tmp_path, out.place.path));
+    STRATA_RETURN_IF_ERROR(env_.SyncDir(DirName(out.place.path)));
+  }
+  if (options_.hook) STRATA_RETURN_IF_ERROR(options_.hook("after_rename"));
+  std::vector<ChunkFileMeta> added;
+  for (const Output& out : outputs_) {
+    added.push_back(out.meta);
+    result_.bytes_out += out.meta.size_bytes;
+    result_.versions_out += out.meta.points;
+  }
+  std::vector<uint64_t> replaced;
+  for (const ChunkFile& file : inputs) replaced.push_back(file.meta.file_id);
+  swap_attempted_ = true;
+  STRATA_RETURN_IF_ERROR(engine_.ReplaceFiles(partition_, replaced, added));
+  done_ = true;
+  result_.files_out = outputs_.size();
+  return Status::OK();
+}
+
+void CompactionJob::Cleanup() {
+  if (done_) return;
+  for (Output& out : outputs_) {
+    out.writer.reset();
+    if (env_.FileExists(out.place.tmp_path)) {
+      env_.RemoveFile(out.place.tmp_path).IgnoreError();  // an orphan at the next start anyway
+    }
+    if (!swap_attempted_ && env_.FileExists(out.place.path)) {
+      env_.RemoveFile(out.place.path).IgnoreError();  // likewise
+    }
+  }
+}
 
 }  // namespace
 
@@ -51,11 +234,17 @@ Result<CompactionResult> CompactPartition(engine::Engine& engine, const Partitio
     return Status::NotFound("no chunk files in partition " + partition.ToString());
   }
   const std::vector<ChunkFile>& inputs = found->second;
+  result.files_in = inputs.size();
+  for (const ChunkFile& file : inputs) {
+    result.bytes_in += file.meta.size_bytes;
+    result.versions_in += file.meta.points;
+  }
   const bool drop_history = options.history_retention.count() > 0;
   if (inputs.size() < 2 && !drop_history) {
     result.skipped = true;
-    result.files_in = result.files_out = inputs.size();
-    for (const ChunkFile& f : inputs) result.bytes_in = result.bytes_out += f.meta.size_bytes;
+    result.files_out = result.files_in;
+    result.bytes_out = result.bytes_in;
+    result.versions_out = result.versions_in;
     return result;
   }
   const int64_t now_ns = options.now_ns != 0 ? options.now_ns : engine.NowNanos();
@@ -63,140 +252,13 @@ Result<CompactionResult> CompactPartition(engine::Engine& engine, const Partitio
       drop_history ? now_ns - static_cast<int64_t>(options.history_retention.count())
                    : kKeepAllHistory;
 
-  // The union of the inputs' columns, in the order the writer takes them.
-  std::map<ColumnKey, ColumnSources> columns;
-  for (const ChunkFile& file : inputs) {
-    result.bytes_in += file.meta.size_bytes;
-    result.versions_in += file.meta.points;
-    for (const engine::chunk::SeriesEntry& series : file.reader->series()) {
-      for (const engine::chunk::FieldEntry& field : series.fields) {
-        auto [it, added] = columns.try_emplace(ColumnKey{series.id.value, field.name});
-        if (added) {
-          it->second.series_key = series.key;
-          it->second.type = field.type;
-        } else if (it->second.type != field.type) {
-          return Status::Corruption("partition " + partition.ToString() + ": field '" +
-                                    field.name + "' of " + series.key +
-                                    " has different types in different files; not compacting");
-        }
-        it->second.files.push_back(&file);
-      }
-    }
-  }
-  result.files_in = inputs.size();
-
-  std::vector<Output> outputs;
-  auto cleanup = [&] {
-    // Best effort: whatever is left is an orphan the next start removes.
-    for (Output& out : outputs) {
-      out.writer.reset();
-      if (engine.env().FileExists(out.place.tmp_path)) {
-        engine.env().RemoveFile(out.place.tmp_path).IgnoreError();  // an orphan either way
-      }
-      if (engine.env().FileExists(out.place.path)) {
-        engine.env().RemoveFile(out.place.path).IgnoreError();  // not in the catalog
-      }
-    }
-  };
-  auto charge = [&](uint64_t bytes) {
-    return options.throttle == nullptr || options.throttle->Charge(bytes);
-  };
-  auto finish_output = [&](Output& out) -> Status {
-    STRATA_ASSIGN_OR_RETURN(engine::chunk::ChunkSummary summary, out.writer->Finish());
-    out.writer.reset();
-    ChunkFileMeta& meta = out.meta;
-    meta.region = partition.region;
-    meta.date = partition.Date();
-    meta.file_id = out.place.file_id;
-    meta.size_bytes = summary.size_bytes;
-    meta.points = summary.points;
-    meta.min_valid_ns = summary.min_valid_ns;
-    meta.max_valid_ns = summary.max_valid_ns;
-    meta.min_system_ns = summary.min_system_ns;
-    meta.max_system_ns = summary.max_system_ns;
-    return Status::OK();
-  };
-
   Status status;
-  VersionColumn rows, versions;
-  uint64_t previous_series = 0;
-  for (const auto& [key, sources] : columns) {
-    rows.Clear();
-    rows.type = sources.type;
-    uint64_t read_bytes = 0;
-    for (const ChunkFile* file : sources.files) {
-      const engine::chunk::SeriesEntry* series = file->reader->FindSeries(engine::SeriesId{key.series});
-      const engine::chunk::FieldEntry* field = file->reader->Find(engine::SeriesId{key.series}, key.field);
-      for (size_t b = 0; b < field->blocks.size() && status.ok(); ++b) {
-        status = file->reader->ReadBlock(*series, *field, b, &rows);
-        read_bytes += field->blocks[b].stored_size;
-      }
-      if (!status.ok()) break;
-    }
-    if (!status.ok()) break;
-    if (!charge(read_bytes)) {
-      status = Cancelled();
-      break;
-    }
-    CollapseVersions(rows, horizon_ns, &versions, &result.dropped);
-    if (versions.empty()) continue;
-    // A new output once the current one is big enough, at a series boundary only: every
-    // version of a (series, field) must stay in one file (see the file comment).
-    if (!outputs.empty() && key.series != previous_series &&
-        outputs.back().writer->bytes_written() >= options.target_file_bytes) {
-      status = finish_output(outputs.back());
-      if (!status.ok()) break;
-    }
-    if (outputs.empty() || outputs.back().writer == nullptr) {
-      auto place = engine.ReserveChunkFile(partition);
-      if (!place.ok()) {
-        status = place.status();
-        break;
-      }
-      auto writer = engine::chunk::ChunkWriter::Create(engine.env(), place->tmp_path, partition,
-                                                       engine::codec::Compression::kZstd,
-                                                       options.zstd_level);
-      if (!writer.ok()) {
-        status = writer.status();
-        break;
-      }
-      outputs.push_back(Output{*place, std::move(writer).value(), {}});
-    }
-    engine::chunk::ChunkWriter& writer = *outputs.back().writer;
-    const uint64_t before = writer.bytes_written();
-    status = writer.AddColumn(engine::SeriesId{key.series}, sources.series_key, key.field,
-                              versions);
-    if (!status.ok()) break;
-    previous_series = key.series;
-    if (!charge(writer.bytes_written() - before)) {
-      status = Cancelled();
-      break;
-    }
+  {
+    CompactionJob job(engine, partition, options, horizon_ns, &result);
+    status = job.CollectColumns(inputs);
+    if (status.ok()) status = job.MergeAndCommit(inputs);
   }
-  if (status.ok() && !outputs.empty() && outputs.back().writer != nullptr) {
-    status = finish_output(outputs.back());
-  }
-  if (status.ok() && options.hook) status = options.hook("after_write");
-  for (Output& out : outputs) {
-    if (!status.ok()) break;
-    status = engine.env().RenameFile(out.place.tmp_path, out.place.path);
-    if (status.ok()) status = engine.env().SyncDir(DirName(out.place.path));
-  }
-  if (status.ok() && options.hook) status = options.hook("after_rename");
-  std::vector<ChunkFileMeta> added;
-  for (const Output& out : outputs) {
-    added.push_back(out.meta);
-    result.bytes_out += out.meta.size_bytes;
-    result.versions_out += out.meta.points;
-  }
-  std::vector<uint64_t> replaced;
-  for (const ChunkFile& file : inputs) replaced.push_back(file.meta.file_id);
-  if (status.ok()) status = engine.ReplaceFiles(partition, replaced, added);
-  if (!status.ok()) {
-    cleanup();
-    return status.WithContext("compaction of " + partition.ToString());
-  }
-  result.files_out = outputs.size();
+  if (!status.ok()) return status.WithContext("compaction of " + partition.ToString());
   if (options.hook) STRATA_RETURN_IF_ERROR(options.hook("after_commit"));
   result.elapsed = std::chrono::steady_clock::now() - started;
   return result;

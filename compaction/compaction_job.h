@@ -39,6 +39,9 @@ struct CompactionJobOptions {
   int64_t now_ns = 0;
   // An output file is closed at the next series boundary once it holds this many bytes.
   uint64_t target_file_bytes = 512ull << 20;
+  // A column is merged in pieces of about this many input rows, cut only where no later block
+  // overlaps the rows read so far: a job's memory does not grow with a series' rate.
+  size_t piece_rows = 64 * 1024;
   // Zstandard level of the blocks (3: about LZ4's decode speed at a clearly better ratio).
   int zstd_level = 3;
   // I/O budget (optional; must outlive the job). Cancelling it stops the job (Unavailable).

@@ -219,10 +219,20 @@ Status ChunkWriter::AddColumn(SeriesId series, std::string_view series_key, std:
     index_.push_back({series, std::string(series_key), {}});
   }
   auto& fields = index_.back().fields;
-  if (!fields.empty() && fields.back().name >= field) {
+  const bool continues = !fields.empty() && fields.back().name == field;
+  if (continues) {
+    // The next piece of the same column: it must start after the previous piece ends, so the
+    // blocks stay in (valid time) order and no point's versions are split between pieces.
+    if (fields.back().type != column.type ||
+        (!fields.back().blocks.empty() &&
+         fields.back().blocks.back().stats.max_valid_ns >= column.valid_ns.front())) {
+      return Status::InvalidArgument("chunk writer: column piece out of order");
+    }
+  } else if (!fields.empty() && fields.back().name > field) {
     return Status::InvalidArgument("chunk writer: fields out of order");
+  } else {
+    fields.push_back({std::string(field), column.type, {}});
   }
-  fields.push_back({std::string(field), column.type, {}});
   for (size_t begin = 0, end = 0; begin < column.size(); begin = end) {
     end = std::min(column.size(), begin + kMaxBlockPoints);
     // Keep all versions of a point in one block (unless one point alone has more versions than

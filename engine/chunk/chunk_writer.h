@@ -40,7 +40,10 @@ class ChunkWriter {
   ChunkWriter(const ChunkWriter&) = delete;
   ChunkWriter& operator=(const ChunkWriter&) = delete;
 
-  // Appends one (series, field) column, split into blocks of at most kMaxBlockPoints.
+  // Appends one (series, field) column, split into blocks of at most kMaxBlockPoints. A column
+  // may come in pieces (consecutive calls for the same series and field, each starting after
+  // the valid times of the one before), so a merge need not hold a whole column in memory;
+  // blocks never span pieces. InvalidArgument if columns or pieces come out of order.
   Status AddColumn(SeriesId series, std::string_view series_key, std::string_view field,
                    const VersionColumn& column);
 

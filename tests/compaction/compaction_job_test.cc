@@ -91,6 +91,11 @@ class CompactionJobTest : public query::EngineFixture {
                                "\",n=" + std::to_string(i) + "i"));
       lines.push_back(line("b", kBase + i * 60'000'000'000LL + 7, "v=" + std::to_string(i)));
     }
+    // Host e: 10,000 points over the day, several blocks per file, so a merge can cut the column
+    // into pieces between blocks that no correction overlaps.
+    for (int i = 0; i < 10'000; ++i) {
+      lines.push_back(line("e", kBase + i * 8'000'000'000LL, "v=" + std::to_string(i % 101)));
+    }
     times.push_back(Write(lines));
     Flush();
     // File 2: corrections of every 10th point of a, a duplicate timestamp written twice in one
@@ -99,6 +104,9 @@ class CompactionJobTest : public query::EngineFixture {
     for (int i = 0; i < 300; i += 10) {
       lines.push_back(line("a", kBase + i * 60'000'000'000LL, "v=" + std::to_string(1000 + i)));
       lines.push_back(line("a", kBase + i * 60'000'000'000LL + 30'000'000'000LL, "v=-1"));
+    }
+    for (int i : {0, 4095, 4096, 7000, 9999}) {
+      lines.push_back(line("e", kBase + i * 8'000'000'000LL, "v=-" + std::to_string(i)));
     }
     lines.push_back(line("b", kBase + 5 * 60'000'000'000LL + 7, "v=1"));
     lines.push_back(line("b", kBase + 5 * 60'000'000'000LL + 7, "v=2"));
@@ -338,6 +346,40 @@ TEST_F(CompactionJobTest, ReplacedFilesStillHeldAtShutdownGoAtTheNextStart) {
   held.reset();  // its files are gone already: a warning, no harm
   EXPECT_EQ(ChunkFilesOnDisk(), ChunkFilesInFileSet());
 }
+
+// The same answers whatever the layout of the output: columns merged in many small pieces
+// (blocks cut at piece boundaries), and one output file per series.
+class CompactionLayoutTest : public CompactionJobTest,
+                             public ::testing::WithParamInterface<std::pair<size_t, uint64_t>> {};
+
+TEST_P(CompactionLayoutTest, AnswersDoNotDependOnPiecesOrOutputFiles) {
+  const std::vector<engine::SystemTime> times = WriteMessyHistory();
+  std::vector<std::string> as_ofs = {""};
+  for (engine::SystemTime t : times) as_ofs.push_back(std::to_string(t.ns));
+  std::vector<std::vector<std::vector<std::string>>> before;
+  for (const std::string& as_of : as_ofs) before.push_back(Answers(as_of));
+  CompactionJobOptions options;
+  options.piece_rows = GetParam().first;
+  options.target_file_bytes = GetParam().second;
+  auto result = CompactPartition(*engine_, PartitionKey{"eu", kBase / kDay}, options);
+  ASSERT_TRUE(result.ok()) << result.status().ToString();
+  if (options.target_file_bytes == 1) {
+    EXPECT_EQ(result->files_out, 3u);  // hosts a, b and e
+  }
+  for (size_t i = 0; i < as_ofs.size(); ++i) {
+    EXPECT_EQ(Answers(as_ofs[i]), before[i]) << "AS OF '" << as_ofs[i] << "'";
+  }
+  Reopen();
+  for (size_t i = 0; i < as_ofs.size(); ++i) {
+    EXPECT_EQ(Answers(as_ofs[i]), before[i]) << "after reopen, AS OF '" << as_ofs[i] << "'";
+  }
+  EXPECT_EQ(ChunkFilesOnDisk(), ChunkFilesInFileSet());
+}
+
+INSTANTIATE_TEST_SUITE_P(Layouts, CompactionLayoutTest,
+                         ::testing::Values(std::make_pair(size_t{1}, uint64_t{512} << 20),
+                                           std::make_pair(size_t{50}, uint64_t{512} << 20),
+                                           std::make_pair(size_t{64} << 10, uint64_t{1})));
 
 }  // namespace
 }  // namespace strata::compaction
