@@ -46,6 +46,11 @@ EngineStats Engine::Stats() const {
   stats.recovered_truncated_bytes = recovered_truncated_bytes_;
   stats.flushes = flushes_;
   stats.checkpoint_ns = checkpoint_ns_;
+  stats.retention_ns = options_.retention.count();
+  stats.oldest_kept_ns = OldestKeptNs();
+  stats.partitions_dropped = partitions_dropped_;
+  stats.files_dropped = files_dropped_;
+  stats.bytes_dropped = bytes_dropped_;
   stats.partitions = files_->partitions.size();
   for (const auto& [key, files] : files_->partitions) {
     stats.chunk_files += files.size();

@@ -115,6 +115,10 @@ Status Engine::FlushMemTable(const MemTable& frozen, int64_t checkpoint_ns, bool
   std::map<PartitionKey, Output> outputs;
   Status status;
   VersionColumn sorted, piece, flushed;
+  // Held until the files are published: a partition drop cannot slip in between reading the
+  // oldest time kept and recording files, so a dropped day is never recreated.
+  MutexLock drop_lock(&drop_mu_);
+  const int64_t oldest_kept_ns = OldestKeptNs();
   // Rows already in chunk files decide which memtable rows are new versions: an identical
   // rewrite (a retried batch) must cost nothing on disk. Only this flush changes the file set.
   Snapshot on_disk;
@@ -142,6 +146,9 @@ Status Engine::FlushMemTable(const MemTable& frozen, int64_t checkpoint_ns, bool
       }
       const int64_t last_valid = sorted.valid_ns[end - 1];
       begin = end;
+      // An expired day (the bound is a day start, so the whole piece is on one side of it):
+      // invisible already, and writing it would bring back a partition retention dropped.
+      if (last_valid < oldest_kept_ns) continue;
       status = CollectVersions(on_disk, *info, field, piece.valid_ns.front(),
                                last_valid == kNoEndNs ? kNoEndNs : last_valid + 1, kNoEndNs,
                                &flushed);

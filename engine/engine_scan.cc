@@ -11,6 +11,7 @@ Engine::Snapshot Engine::GetSnapshot() const {
   Snapshot snapshot;
   MutexLock lock(&mu_);
   snapshot.files = files_;
+  snapshot.oldest_kept_ns = OldestKeptNs();
   snapshot.memtables = immutables_;
   snapshot.memtables.push_back(active_);
   return snapshot;
@@ -70,12 +71,13 @@ Status Engine::CollectVersions(const Snapshot& snapshot, const SeriesInfo& info,
 
 Status Engine::ScanField(SeriesId series, std::string_view field, int64_t min_ns, int64_t max_ns,
                          SystemTime as_of, const PointVisitor& visit) const {
-  if (min_ns >= max_ns) return Status::OK();
   const SeriesInfo* info = series_.Get(series);
   if (info == nullptr) return Status::OK();
+  const Snapshot snapshot = GetSnapshot();
+  min_ns = std::max(min_ns, snapshot.oldest_kept_ns);  // expired days are invisible, whole
+  if (min_ns >= max_ns) return Status::OK();
   VersionColumn rows;
-  STRATA_RETURN_IF_ERROR(
-      CollectVersions(GetSnapshot(), *info, field, min_ns, max_ns, as_of.ns, &rows));
+  STRATA_RETURN_IF_ERROR(CollectVersions(snapshot, *info, field, min_ns, max_ns, as_of.ns, &rows));
   ResolveVersions(rows, min_ns, max_ns, as_of.ns, visit);
   return Status::OK();
 }
@@ -83,12 +85,13 @@ Status Engine::ScanField(SeriesId series, std::string_view field, int64_t min_ns
 Status Engine::ScanFieldVersions(SeriesId series, std::string_view field, int64_t min_ns,
                                  int64_t max_ns, SystemTime as_of,
                                  const std::function<void(const VersionView&)>& visit) const {
-  if (min_ns >= max_ns) return Status::OK();
   const SeriesInfo* info = series_.Get(series);
   if (info == nullptr) return Status::OK();
+  const Snapshot snapshot = GetSnapshot();
+  min_ns = std::max(min_ns, snapshot.oldest_kept_ns);  // expired days are invisible, whole
+  if (min_ns >= max_ns) return Status::OK();
   VersionColumn rows;
-  STRATA_RETURN_IF_ERROR(
-      CollectVersions(GetSnapshot(), *info, field, min_ns, max_ns, as_of.ns, &rows));
+  STRATA_RETURN_IF_ERROR(CollectVersions(snapshot, *info, field, min_ns, max_ns, as_of.ns, &rows));
   ForEachVersion(rows, min_ns, max_ns, as_of.ns, visit);
   return Status::OK();
 }
@@ -133,12 +136,19 @@ Status Engine::ScanFieldBatches(SeriesId series, std::string_view field, int64_t
                                 ScanContext* counters) const {
   ScanContext local;
   ScanContext& count = counters != nullptr ? *counters : local;
-  if (min_ns >= max_ns) return Status::OK();
   const SeriesInfo* info = series_.Get(series);
   if (info == nullptr) return Status::OK();
   auto type = schema_.Lookup(info->measurement, field);
   if (!type.ok()) return Status::OK();
-  const Snapshot snapshot = GetSnapshot();
+  // One view for the whole statement (see ScanContext::view); a lone scan takes its own.
+  std::shared_ptr<const ReadView> view = count.view;
+  if (view == nullptr) {
+    view = std::make_shared<const ReadView>(GetSnapshot());
+    if (counters != nullptr) counters->view = view;
+  }
+  const ReadView& snapshot = *view;
+  min_ns = std::max(min_ns, snapshot.oldest_kept_ns);  // expired days are invisible, whole
+  if (min_ns >= max_ns) return Status::OK();
   auto outside = [&](int64_t lo, int64_t hi, int64_t min_system) {
     return hi < min_ns || !BeforeRangeEnd(lo, max_ns) || min_system > as_of.ns;
   };
