@@ -12,7 +12,8 @@ Compactor::Compactor(engine::Engine& engine, CompactorOptions options)
 Compactor::~Compactor() { Stop(); }
 
 void Compactor::Start() {
-  if (options_.min_files == 0 || scheduler_.joinable()) return;
+  const bool retention = engine_.retention().count() > 0;
+  if ((options_.min_files == 0 && !retention) || scheduler_.joinable()) return;
   scheduler_ = std::thread([this] { SchedulerLoop(); });
 }
 
@@ -63,7 +64,21 @@ Result<CompactionResult> Compactor::CompactPartition(const engine::PartitionKey&
   return RunJob(partition);
 }
 
+Result<engine::RetentionResult> Compactor::ApplyRetention() {
+  MutexLock job_lock(&job_mu_);
+  {
+    MutexLock lock(&mu_);
+    if (stopping_) return Status::Unavailable("compaction is stopping");
+  }
+  Result<engine::RetentionResult> result = engine_.ApplyRetention(engine_.NowNanos());
+  MutexLock lock(&mu_);
+  ++(result.ok() ? stats_.retention_runs : stats_.retention_failures);
+  return result;
+}
+
 Result<std::vector<CompactionResult>> Compactor::CompactAll() {
+  // Expired partitions first: merging them would be wasted work.
+  if (engine_.retention().count() > 0) STRATA_RETURN_IF_ERROR(ApplyRetention().status());
   std::vector<engine::PartitionKey> partitions;
   {
     const auto files = engine_.FileSetSnapshot();
@@ -94,10 +109,24 @@ void Compactor::SchedulerLoop() {
   PickerOptions picker;
   picker.min_files = options_.min_files;
   picker.settle_time = options_.settle_time;
+  const bool retention = engine_.retention().count() > 0;
+  auto next_retention = std::chrono::steady_clock::now();  // at once: what expired while down
   MutexLock lock(&mu_);
   while (!stopping_) {
+    if (retention && std::chrono::steady_clock::now() >= next_retention) {
+      mu_.Unlock();
+      auto dropped = ApplyRetention();
+      if (!dropped.ok() && dropped.status().code() != StatusCode::kUnavailable) {
+        STRATA_LOG(kError, "retention failed (retried in {} ms): {}",
+                   options_.retention_interval.count(), dropped.status().ToString());
+      }
+      mu_.Lock();
+      next_retention = std::chrono::steady_clock::now() + options_.retention_interval;
+      continue;  // stopping_ may have changed
+    }
     wake_cv_.WaitFor(options_.poll_interval);
     if (stopping_) break;
+    if (options_.min_files == 0) continue;
     mu_.Unlock();
     const std::vector<engine::PartitionKey> due =
         PickPartitions(*engine_.FileSetSnapshot(), picker, engine_.NowNanos());

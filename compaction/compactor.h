@@ -10,6 +10,11 @@
 // job reads or writes is charged to the I/O budget (--compaction-rate), which keeps the merge
 // from taking the disk and a core away from ingest.
 //
+// Retention (DESIGN §8) runs on the same thread, under the same one-job-at-a-time lock (a
+// partition is never dropped under a running merge): at start, then every retention interval,
+// and before every CompactAll (COMPACT). The engine hides expired days at once by itself
+// (Engine::OldestKeptNs); this only removes their files.
+//
 // Thread-safety: thread-safe. Start/Stop from the owner; Stop before the engine closes.
 
 #include <atomic>
@@ -39,6 +44,8 @@ struct CompactorOptions {
   std::chrono::nanoseconds history_retention{0};
   uint64_t target_file_bytes = 512ull << 20;
   std::chrono::milliseconds poll_interval{1000};
+  // How often expired partitions are dropped, when the engine has a retention period.
+  std::chrono::milliseconds retention_interval{60'000};
   // Test hook for every job (CompactionJobOptions::hook).
   std::function<Status(std::string_view step)> hook;
 };
@@ -51,6 +58,8 @@ struct CompactorStats {
   uint64_t versions_dropped = 0;  // redundant, superseded before the horizon, expired tombstones
   std::chrono::nanoseconds busy{0};  // time spent in jobs
   uint64_t backlog = 0;  // partitions holding at least min_files files now
+  uint64_t retention_runs = 0;
+  uint64_t retention_failures = 0;
   bool running = false;  // a job is in progress
 };
 
@@ -62,7 +71,8 @@ class Compactor {
   Compactor(const Compactor&) = delete;
   Compactor& operator=(const Compactor&) = delete;
 
-  // Starts the background scheduler (nothing if min_files is 0).
+  // Starts the background thread: compaction (if min_files > 0) and retention (if the engine has
+  // a retention period; its first run is at once, so a start drops what expired meanwhile).
   void Start();
   // Cancels a running job (its outputs are discarded, the inputs stay) and joins the
   // scheduler. Later calls fail with Unavailable. Idempotent.
@@ -76,6 +86,10 @@ class Compactor {
   Result<std::vector<CompactionResult>> CompactAll();
 
   CompactorStats Stats() const;
+
+  // Drops the partitions the engine's retention period expired (Engine::ApplyRetention at the
+  // engine's clock), after any job in progress. Unavailable once stopping.
+  Result<engine::RetentionResult> ApplyRetention();
 
  private:
   Result<CompactionResult> RunJob(const engine::PartitionKey& partition);

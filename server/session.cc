@@ -4,6 +4,8 @@
 
 #include <algorithm>
 #include <chrono>
+#include <climits>
+#include <string>
 #include <vector>
 
 #include "query/executor.h"
@@ -321,6 +323,26 @@ void Session::Stats(std::string* out) {
     fmt::format_to(std::back_inserter(*out), "{}\t{}\n", name, value);
   }
   size_t count = std::size(rows);
+  // Retention: the period in seconds (0: keep forever), what drops removed since the start,
+  // and the first day kept as yyyymmdd (0 while nothing expires): every STATS value stays an
+  // integer, which scripts rely on.
+  int64_t oldest_day_kept = 0;
+  if (s.oldest_kept_ns != INT64_MIN) {
+    const std::string date = engine::FormatDay(engine::DayOf(s.oldest_kept_ns));  // yyyy-mm-dd
+    oldest_day_kept = std::stoll(date.substr(0, 4)) * 10000 + std::stoll(date.substr(5, 2)) * 100 +
+                      std::stoll(date.substr(8, 2));
+  }
+  const std::pair<const char*, int64_t> retention_rows[] = {
+      {"retention_seconds", s.retention_ns / 1'000'000'000},
+      {"retention_partitions_dropped", static_cast<int64_t>(s.partitions_dropped)},
+      {"retention_files_dropped", static_cast<int64_t>(s.files_dropped)},
+      {"retention_bytes_dropped", static_cast<int64_t>(s.bytes_dropped)},
+      {"retention_oldest_day_kept", oldest_day_kept},
+  };
+  for (const auto& [name, value] : retention_rows) {
+    fmt::format_to(std::back_inserter(*out), "{}\t{}\n", name, value);
+  }
+  count += std::size(retention_rows);
   if (compactor_ != nullptr) {
     const compaction::CompactorStats c = compactor_->Stats();
     const std::pair<const char*, int64_t> compaction_rows[] = {

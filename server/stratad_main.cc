@@ -39,6 +39,7 @@ int main(int argc, char** argv) {
   std::string query_memory = "1GiB";
   std::string partition_tag;
   std::string history_retention = "0";
+  std::string partition_retention = "0";
   std::string compaction_rate = "64MiB";
   size_t compact_min_files = 4;
   app.add_option("--data-dir", data_dir, "data directory (created if missing)")
@@ -71,6 +72,9 @@ int main(int argc, char** argv) {
   app.add_option("--history-retention", history_retention,
                  "compaction drops versions superseded longer ago than this (0: keep all)")
       ->capture_default_str();
+  app.add_option("--retention", partition_retention,
+                 "drop partitions whose whole day is older than this (30d, 720h; 0: keep forever)")
+      ->capture_default_str();
   app.add_option("--compact-min-files", compact_min_files,
                  "background compaction of a partition holding this many chunk files (0: off)")
       ->capture_default_str();
@@ -102,6 +106,9 @@ int main(int argc, char** argv) {
   if (!age.ok()) return Fail("--flush-age: " + age.status().message());
   engine_options.flush_age = *age;
   engine_options.partition_tag = partition_tag;
+  auto retention_period = ParseMilliseconds(partition_retention);
+  if (!retention_period.ok()) return Fail("--retention: " + retention_period.status().message());
+  engine_options.retention = *retention_period;
   auto timeout = ParseMilliseconds(query_timeout);
   if (!timeout.ok()) return Fail("--query-timeout: " + timeout.status().message());
   options.query_timeout = *timeout;
