@@ -1,5 +1,6 @@
 #include "engine/engine.h"
 
+#include <algorithm>
 #include <utility>
 
 #include "util/logging.h"
@@ -45,9 +46,15 @@ EngineStats Engine::Stats() const {
   stats.recovered_truncated_bytes = recovered_truncated_bytes_;
   stats.flushes = flushes_;
   stats.checkpoint_ns = checkpoint_ns_;
+  stats.retention_ns = options_.retention.count();
+  stats.oldest_kept_ns = OldestKeptNs();
+  stats.partitions_dropped = partitions_dropped_;
+  stats.files_dropped = files_dropped_;
+  stats.bytes_dropped = bytes_dropped_;
   stats.partitions = files_->partitions.size();
   for (const auto& [key, files] : files_->partitions) {
     stats.chunk_files += files.size();
+    stats.max_files_per_partition = std::max<uint64_t>(stats.max_files_per_partition, files.size());
     for (const ChunkFile& f : files) {
       stats.chunk_bytes += f.meta.size_bytes;
       stats.chunk_versions += f.meta.points;

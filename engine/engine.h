@@ -7,9 +7,11 @@
 // segments are then deleted. Reads merge chunk files and memtables with version resolution.
 //
 // Data directory layout: docs/format/data_dir.md. Source split by concern: engine.cc (open,
-// close, stats), engine_recover.cc, engine_write.cc, engine_flush.cc, engine_scan.cc.
+// close, stats), engine_recover.cc, engine_write.cc, engine_flush.cc, engine_scan.cc,
+// engine_files.cc (file-set swaps for compaction), engine_retention.cc (dropping partitions).
 // Thread-safety: all public methods are thread-safe. Close() once, after every caller is done.
 
+#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <functional>
@@ -22,6 +24,7 @@
 #include "engine/catalog.h"
 #include "engine/chunk/chunk_reader.h"
 #include "engine/field_scan.h"
+#include "engine/file_set.h"
 #include "engine/last_value_cache.h"
 #include "engine/line_protocol.h"
 #include "engine/memtable.h"
@@ -57,6 +60,30 @@ struct EngineOptions {
   // Test hook: called at named steps of a flush ("after_write", "after_rename",
   // "after_catalog"); an error return aborts the flush there, as a crash would.
   std::function<Status(std::string_view step)> flush_hook;
+  // Retention (DESIGN §8): a partition is kept while its day ends after now - retention (0:
+  // keep forever). Points before the first kept day are invisible to reads, rejected by AddLine
+  // and dropped by flushes at once; their chunk files go when ApplyRetention drops the
+  // partition. Known at Open, so a WAL replay never brings expired points back.
+  std::chrono::nanoseconds retention{0};
+};
+
+// What a scan reads: taken under the engine's lock in one step, so it is consistent (a file-set
+// swap and the retention bound it raises are seen together). Engine-internal; immutable once
+// taken, shared by the scans of a statement (ScanContext::view).
+struct ReadView {
+  std::vector<std::shared_ptr<MemTable>> memtables;
+  std::shared_ptr<const FileSet> files;
+  // Reads clamp their range to it (retention).
+  int64_t oldest_kept_ns = INT64_MIN;
+};
+
+// What one ApplyRetention / DropPartitionsBefore call removed.
+struct RetentionResult {
+  int64_t first_day_kept = 0;  // days since the epoch; partitions before it are gone
+  std::vector<PartitionKey> partitions;  // dropped, in (region, day) order
+  uint64_t files = 0;
+  uint64_t bytes = 0;
+  uint64_t versions = 0;
 };
 
 struct EngineStats {
@@ -73,18 +100,15 @@ struct EngineStats {
   uint64_t chunk_files = 0;
   uint64_t chunk_bytes = 0;
   uint64_t chunk_versions = 0;  // versions (rows) stored in chunk files
+  uint64_t max_files_per_partition = 0;
   int64_t checkpoint_ns = 0;
-};
-
-// One chunk file in the current file set.
-struct ChunkFile {
-  ChunkFileMeta meta;
-  std::shared_ptr<chunk::ChunkReader> reader;
-};
-
-// Immutable file set, replaced as a whole when a flush (or compaction) commits.
-struct FileSet {
-  std::map<PartitionKey, std::vector<ChunkFile>> partitions;
+  // Retention: the period (0: keep forever), the first valid time kept now (INT64_MIN when
+  // keeping forever), and what drops removed since Open.
+  int64_t retention_ns = 0;
+  int64_t oldest_kept_ns = INT64_MIN;
+  uint64_t partitions_dropped = 0;
+  uint64_t files_dropped = 0;
+  uint64_t bytes_dropped = 0;
 };
 
 class Engine {
@@ -99,7 +123,8 @@ class Engine {
 
   // Checks the line's field types against the schema (registering new fields) and appends it to
   // batch with its timestamp, or default_time_ns when it has none. InvalidArgument on a type
-  // conflict; the batch is then unchanged.
+  // conflict, or when the point is older than the retention period (its time is before
+  // OldestKeptNs()); the batch is then unchanged.
   Status AddLine(const ParsedLine& line, int64_t default_time_ns, WriteBatch* batch);
 
   // Commits batch as one WAL record and empties it. Returns the commit's system time at once;
@@ -124,7 +149,8 @@ class Engine {
                    SystemTime as_of, const PointVisitor& visit) const;
 
   // The same points as ScanField, in batches, with clean chunk blocks offered as statistics
-  // first (engine/field_scan.h). counters (optional) accumulates what was read, for EXPLAIN.
+  // first (engine/field_scan.h). counters (optional) accumulates what was read, for EXPLAIN,
+  // and carries the statement's view: the first scan sets it, later ones read it.
   Status ScanFieldBatches(SeriesId series, std::string_view field, int64_t min_ns, int64_t max_ns,
                           SystemTime as_of, FieldScanConsumer& consumer,
                           ScanContext* counters = nullptr) const;
@@ -151,16 +177,69 @@ class Engine {
   // (region, day) order, then in flush order. Data still in memtables is in none of them.
   std::vector<ChunkFileMeta> ChunkFiles() const;
   int64_t NowNanos() const { return options_.env->NowNanos(); }
+  // The file-system interface the engine uses (outlives the engine).
+  Env& env() const { return *options_.env; }
+
+  // ---- Retention (engine_retention.cc, DESIGN §8) ----
+  // A partition (region, day) expires once its whole day is older than the retention period:
+  // day end <= now - retention. So the first valid time kept is the start of the day holding
+  // now - retention. Reads clamp their range to it, so an expired day is invisible at once, whole
+  // — also the part still in a memtable — even before ApplyRetention removes its files.
+
+  // The first valid time kept: the later of the start of DayOf(now - retention) and the start of
+  // the first day kept by the last drop; INT64_MIN when nothing was ever dropped and retention
+  // is 0. Never decreases while the engine is open (a wall clock stepping back does not bring
+  // expired data back).
+  int64_t OldestKeptNs() const;
+  std::chrono::nanoseconds retention() const { return options_.retention; }
+
+  // Drops every partition whose day is before `day`: one catalog batch removes all their files,
+  // then the in-memory file set is swapped under the engine's lock, together with raising the
+  // oldest time kept to the start of `day` (so a reader sees either all of a partition or none,
+  // and memtable rows of the dropped days are hidden from then on and never flushed). The files
+  // are deleted from disk once no snapshot (FileSetSnapshot, a running query) holds them.
+  // Serialized with flushes and ReplaceFiles; thread-safe. A failure before the catalog commit
+  // changes nothing on disk (the rows stay hidden; a later call retries).
+  Result<RetentionResult> DropPartitionsBefore(int64_t day);
+  // DropPartitionsBefore(DayOf(now_ns - retention)); nothing when retention is 0.
+  Result<RetentionResult> ApplyRetention(int64_t now_ns);
+
+  // ---- File-set access for compaction (compaction/, DESIGN §8) ----
+  // The engine never blocks writes, flushes or queries for a merge: a compaction reads from a
+  // snapshot, writes its files on its own, and only ReplaceFiles takes the engine's lock, for
+  // the short swap of the in-memory file set.
+
+  // The current file set. Holding it pins its files: they stay open and on disk (even once a
+  // compaction replaced them) until the last holder releases them. Readers are thread-safe.
+  std::shared_ptr<const FileSet> FileSetSnapshot() const;
+
+  // Where a new chunk file of `partition` goes: a fresh file id (never handed out twice for one
+  // data directory), the final path, and the temporary path to write and fsync it under before
+  // renaming it to `path`. Creates the partition directory. IOError if that fails.
+  struct NewChunkFile {
+    uint64_t file_id = 0;
+    std::string path;
+    std::string tmp_path;
+  };
+  Result<NewChunkFile> ReserveChunkFile(const PartitionKey& partition);
+
+  // Atomically replaces the files `replaced_file_ids` of `partition` by `added` (files already
+  // renamed into place and synced, metadata as the catalog records it; may be empty): one
+  // catalog batch removes the old and records the new, then the in-memory file set is rebuilt
+  // from the current one (files a flush added meanwhile are kept) and swapped under the
+  // engine's lock. The replaced files are deleted once no snapshot uses them. InvalidArgument
+  // if a replaced file is not in the current file set (nothing changes then); a failure before
+  // the catalog commit leaves the old files in place, and `added` files become orphans that the
+  // next start removes. Serialized with other replacements; thread-safe.
+  Status ReplaceFiles(const PartitionKey& partition, const std::vector<uint64_t>& replaced_file_ids,
+                      const std::vector<ChunkFileMeta>& added);
 
   // Stops the flush thread, syncs and closes the WAL; later writes fail with Unavailable.
   // Data still in memtables stays in the WAL for the next start. Idempotent.
   Status Close();
 
  private:
-  struct Snapshot {
-    std::vector<std::shared_ptr<MemTable>> memtables;
-    std::shared_ptr<const FileSet> files;
-  };
+  using Snapshot = ReadView;
 
   explicit Engine(const EngineOptions& options);
   // engine_recover.cc
@@ -176,6 +255,10 @@ class Engine {
   // catalog commit happened (after it, a failure must not lead to a second flush of the data).
   Status FlushMemTable(const MemTable& frozen, int64_t checkpoint_ns, bool* committed);
   std::string ChunkDir(const PartitionKey& partition) const;
+  // engine_retention.cc
+  void RaiseOldestKept(int64_t ns) const;
+  static Status RetentionRejection(int64_t time_ns, int64_t oldest_kept_ns,
+                                   std::chrono::nanoseconds retention);
   std::string ChunkPath(const PartitionKey& partition, uint64_t file_id) const;
   // engine_scan.cc
   Snapshot GetSnapshot() const;
@@ -221,11 +304,27 @@ class Engine {
   uint64_t commits_ GUARDED_BY(mu_) = 0;
   uint64_t recovered_records_ GUARDED_BY(mu_) = 0;
   uint64_t recovered_truncated_bytes_ GUARDED_BY(mu_) = 0;
+  uint64_t partitions_dropped_ GUARDED_BY(mu_) = 0;
+  uint64_t files_dropped_ GUARDED_BY(mu_) = 0;
+  uint64_t bytes_dropped_ GUARDED_BY(mu_) = 0;
   bool stopping_ GUARDED_BY(mu_) = false;
   bool closed_ GUARDED_BY(mu_) = false;
 
+  // Held by a flush from reading the oldest time kept to publishing its files, and by a
+  // partition drop: so no flush records a file of a day a drop just removed.
+  Mutex drop_mu_ ACQUIRED_BEFORE(replace_mu_);
+  // Serializes ReplaceFiles calls (held across the check, the catalog commit and the swap).
+  Mutex replace_mu_ ACQUIRED_BEFORE(mu_);
+  // Serializes catalog commits that record next_file_id_, so the value stored last is the
+  // largest handed out before it (flush and compaction reserve ids concurrently).
+  Mutex catalog_commit_mu_;
+  std::atomic<uint64_t> next_file_id_{1};
+  // Start of the first day kept: raised by a drop (under mu_, with its file-set swap) and by
+  // the clock passing a day boundary (OldestKeptNs, anywhere); never lowered. Atomic so AddLine
+  // checks each line without the engine's lock.
+  mutable std::atomic<int64_t> oldest_kept_floor_ns_{INT64_MIN};
+
   // Used by the flush thread only (and by Open before it starts).
-  uint64_t next_file_id_ = 1;
   uint64_t persisted_series_ = 0;  // series ids 1..this are in the catalog
   std::thread flush_thread_;
 };

@@ -112,6 +112,10 @@ Status Engine::FlushMemTable(const MemTable& frozen, int64_t checkpoint_ns, bool
   std::map<PartitionKey, Output> outputs;
   Status status;
   VersionColumn sorted, piece, flushed;
+  // Held until the files are published: a partition drop cannot slip in between reading the
+  // oldest time kept and recording files, so a dropped day is never recreated.
+  MutexLock drop_lock(&drop_mu_);
+  const int64_t oldest_kept_ns = OldestKeptNs();
   // Rows already in chunk files decide which memtable rows are new versions: an identical
   // rewrite (a retried batch) must cost nothing on disk. Only this flush changes the file set.
   Snapshot on_disk;
@@ -139,6 +143,9 @@ Status Engine::FlushMemTable(const MemTable& frozen, int64_t checkpoint_ns, bool
       }
       const int64_t last_valid = sorted.valid_ns[end - 1];
       begin = end;
+      // An expired day (the bound is a day start, so the whole piece is on one side of it):
+      // invisible already, and writing it would bring back a partition retention dropped.
+      if (last_valid < oldest_kept_ns) continue;
       status = CollectVersions(on_disk, *info, field, piece.valid_ns.front(),
                                last_valid == kNoEndNs ? kNoEndNs : last_valid + 1, kNoEndNs,
                                &flushed);
@@ -149,7 +156,7 @@ Status Engine::FlushMemTable(const MemTable& frozen, int64_t checkpoint_ns, bool
       auto it = outputs.find(key);
       if (it == outputs.end()) {
         Output out;
-        out.file_id = next_file_id_++;
+        out.file_id = next_file_id_.fetch_add(1);
         status = env.CreateDirs(ChunkDir(key));
         if (!status.ok()) return;
         out.tmp_path = ChunkPath(key, out.file_id) + ".tmp";
@@ -210,28 +217,39 @@ Status Engine::FlushMemTable(const MemTable& frozen, int64_t checkpoint_ns, bool
   }
   batch.SetCheckpoint(checkpoint_ns);
   batch.SetHighWater(wal_->last_system_time());
-  batch.SetNextFileId(next_file_id_);
-  STRATA_RETURN_IF_ERROR(catalog_->Commit(batch));
+  {
+    MutexLock commit_lock(&catalog_commit_mu_);
+    batch.SetNextFileId(next_file_id_.load());
+    STRATA_RETURN_IF_ERROR(catalog_->Commit(batch));
+  }
   *committed = true;
   persisted_series_ = series_now;
   if (options_.flush_hook) STRATA_RETURN_IF_ERROR(options_.flush_hook("after_catalog"));
 
-  // Publish the new file set; readers holding the old one keep it alive.
-  auto files = std::make_shared<FileSet>();
-  {
-    MutexLock lock(&mu_);
-    *files = *files_;
-  }
+  // Publish the new file set; readers holding the old one keep it alive. It is built from the
+  // file set current at the swap, under the lock: a compaction may have replaced files since.
+  std::vector<std::pair<PartitionKey, ChunkFile>> opened;
   for (const ChunkFileMeta& meta : metas) {
     PartitionKey key{meta.region, 0};
     ParseDay(meta.date, &key.day);
     STRATA_ASSIGN_OR_RETURN(auto reader, chunk::ChunkReader::Open(env, ChunkPath(key, meta.file_id)));
-    files->partitions[key].push_back(ChunkFile{meta, std::move(reader)});
+    opened.emplace_back(key, ChunkFile::Make(env, meta, std::move(reader)));
   }
   MutexLock lock(&mu_);
+  auto files = std::make_shared<FileSet>(*files_);
+  for (auto& [key, file] : opened) files->partitions[key].push_back(std::move(file));
   files_ = std::move(files);
   checkpoint_ns_ = checkpoint_ns;
   return Status::OK();
+}
+
+Result<Engine::NewChunkFile> Engine::ReserveChunkFile(const PartitionKey& partition) {
+  NewChunkFile file;
+  file.file_id = next_file_id_.fetch_add(1);
+  file.path = ChunkPath(partition, file.file_id);
+  file.tmp_path = file.path + ".tmp";
+  STRATA_RETURN_IF_ERROR(options_.env->CreateDirs(ChunkDir(partition)));
+  return file;
 }
 
 }  // namespace strata::engine

@@ -35,7 +35,7 @@ Status Engine::LoadCatalog(int64_t* checkpoint_ns, int64_t* high_water_ns) {
   partition_tag_ = state.partition_tag;
   *checkpoint_ns = state.checkpoint_ns;
   *high_water_ns = state.high_water_ns;
-  next_file_id_ = state.next_file_id;
+  uint64_t next_file_id = state.next_file_id;
   for (const SeriesRecord& s : state.series) {
     STRATA_RETURN_IF_ERROR(series_.Restore(s.id, s.key));
   }
@@ -54,7 +54,18 @@ Status Engine::LoadCatalog(int64_t* checkpoint_ns, int64_t* high_water_ns) {
     if (!reader.ok()) {
       return reader.status().WithContext("chunk file named by the catalog cannot be opened");
     }
-    files->partitions[key].push_back(ChunkFile{meta, std::move(reader).value()});
+    files->partitions[key].push_back(ChunkFile::Make(env, meta, std::move(reader).value()));
+    // Ids are unique even if a stored next id lagged behind (it is written with every commit).
+    next_file_id = std::max(next_file_id, meta.file_id + 1);
+  }
+  next_file_id_.store(next_file_id);
+  // The catalog lists a partition's files by id; a compaction output has a newer id than
+  // flushes that committed while it ran, yet holds older versions. Flush order is system-time
+  // order, and file system-time ranges within a partition do not overlap.
+  for (auto& [key, list] : files->partitions) {
+    std::stable_sort(list.begin(), list.end(), [](const ChunkFile& a, const ChunkFile& b) {
+      return a.meta.min_system_ns < b.meta.min_system_ns;
+    });
   }
   STRATA_RETURN_IF_ERROR(RemoveOrphanFiles(*files));
   MutexLock lock(&mu_);
@@ -63,8 +74,9 @@ Status Engine::LoadCatalog(int64_t* checkpoint_ns, int64_t* high_water_ns) {
   return Status::OK();
 }
 
-// A chunk file the catalog does not name is left over from a flush that did not commit:
-// garbage by definition (DESIGN §4).
+// A chunk file the catalog does not name is left over from a flush or compaction that did not
+// commit, or was replaced by a compaction while a snapshot still used it: garbage by definition
+// (DESIGN §4).
 Status Engine::RemoveOrphanFiles(const FileSet& files) {
   Env& env = *options_.env;
   std::set<std::string> known;
@@ -85,7 +97,7 @@ Status Engine::RemoveOrphanFiles(const FileSet& files) {
       for (const std::string& name : *names) {
         const std::string path = JoinPath(date_dir, name);
         if (known.count(path)) continue;
-        STRATA_LOG(kWarn, "removing {}: not in the catalog (left by an unfinished flush)", path);
+        STRATA_LOG(kWarn, "removing {}: not in the catalog (left by an unfinished flush or compaction)", path);
         STRATA_RETURN_IF_ERROR(env.RemoveFile(path));
       }
     }

@@ -11,6 +11,7 @@ Engine::Snapshot Engine::GetSnapshot() const {
   Snapshot snapshot;
   MutexLock lock(&mu_);
   snapshot.files = files_;
+  snapshot.oldest_kept_ns = OldestKeptNs();
   snapshot.memtables = immutables_;
   snapshot.memtables.push_back(active_);
   return snapshot;
@@ -70,12 +71,13 @@ Status Engine::CollectVersions(const Snapshot& snapshot, const SeriesInfo& info,
 
 Status Engine::ScanField(SeriesId series, std::string_view field, int64_t min_ns, int64_t max_ns,
                          SystemTime as_of, const PointVisitor& visit) const {
-  if (min_ns >= max_ns) return Status::OK();
   const SeriesInfo* info = series_.Get(series);
   if (info == nullptr) return Status::OK();
+  const Snapshot snapshot = GetSnapshot();
+  min_ns = std::max(min_ns, snapshot.oldest_kept_ns);  // expired days are invisible, whole
+  if (min_ns >= max_ns) return Status::OK();
   VersionColumn rows;
-  STRATA_RETURN_IF_ERROR(
-      CollectVersions(GetSnapshot(), *info, field, min_ns, max_ns, as_of.ns, &rows));
+  STRATA_RETURN_IF_ERROR(CollectVersions(snapshot, *info, field, min_ns, max_ns, as_of.ns, &rows));
   ResolveVersions(rows, min_ns, max_ns, as_of.ns, visit);
   return Status::OK();
 }
@@ -83,12 +85,13 @@ Status Engine::ScanField(SeriesId series, std::string_view field, int64_t min_ns
 Status Engine::ScanFieldVersions(SeriesId series, std::string_view field, int64_t min_ns,
                                  int64_t max_ns, SystemTime as_of,
                                  const std::function<void(const VersionView&)>& visit) const {
-  if (min_ns >= max_ns) return Status::OK();
   const SeriesInfo* info = series_.Get(series);
   if (info == nullptr) return Status::OK();
+  const Snapshot snapshot = GetSnapshot();
+  min_ns = std::max(min_ns, snapshot.oldest_kept_ns);  // expired days are invisible, whole
+  if (min_ns >= max_ns) return Status::OK();
   VersionColumn rows;
-  STRATA_RETURN_IF_ERROR(
-      CollectVersions(GetSnapshot(), *info, field, min_ns, max_ns, as_of.ns, &rows));
+  STRATA_RETURN_IF_ERROR(CollectVersions(snapshot, *info, field, min_ns, max_ns, as_of.ns, &rows));
   ForEachVersion(rows, min_ns, max_ns, as_of.ns, visit);
   return Status::OK();
 }
@@ -133,12 +136,19 @@ Status Engine::ScanFieldBatches(SeriesId series, std::string_view field, int64_t
                                 ScanContext* counters) const {
   ScanContext local;
   ScanContext& count = counters != nullptr ? *counters : local;
-  if (min_ns >= max_ns) return Status::OK();
   const SeriesInfo* info = series_.Get(series);
   if (info == nullptr) return Status::OK();
   auto type = schema_.Lookup(info->measurement, field);
   if (!type.ok()) return Status::OK();
-  const Snapshot snapshot = GetSnapshot();
+  // One view for the whole statement (see ScanContext::view); a lone scan takes its own.
+  std::shared_ptr<const ReadView> view = count.view;
+  if (view == nullptr) {
+    view = std::make_shared<const ReadView>(GetSnapshot());
+    if (counters != nullptr) counters->view = view;
+  }
+  const ReadView& snapshot = *view;
+  min_ns = std::max(min_ns, snapshot.oldest_kept_ns);  // expired days are invisible, whole
+  if (min_ns >= max_ns) return Status::OK();
   auto outside = [&](int64_t lo, int64_t hi, int64_t min_system) {
     return hi < min_ns || !BeforeRangeEnd(lo, max_ns) || min_system > as_of.ns;
   };
@@ -294,16 +304,26 @@ Result<std::optional<LastPoint>> Engine::LastPointOf(SeriesId series, std::strin
                                                      ScanContext* context) const {
   if (auto cached = last_values_.Get(series, field)) {
     if (context != nullptr) ++context->last_value_hits;
+    // The newest point has expired (retention): so has every other point of the field.
+    if (*cached && (*cached)->valid_ns < OldestKeptNs()) return std::optional<LastPoint>();
     return *cached;
   }
   const LastValueCache::FillTicket ticket = last_values_.BeginFill(series);
+  // The fill scans as of the ticket's time, which may be newer than the statement's view (a
+  // memtable swapped in since then holds commits up to it): it reads a view of its own, taken
+  // now, after BeginFill.
+  ScanContext fill;
+  if (context != nullptr) fill.deadline = context->deadline;
   NewestPointConsumer newest;
   Status scanned = ScanFieldBatches(series, field, INT64_MIN, kNoEndNs,
-                                    SystemTime{ticket.system_time_ns}, newest, context);
+                                    SystemTime{ticket.system_time_ns}, newest, &fill);
   if (scanned.ok()) last_values_.Install(ticket, field, newest.newest);
   last_values_.EndFill(ticket);
   STRATA_RETURN_IF_ERROR(scanned);
-  if (context != nullptr) ++context->last_value_fills;
+  if (context != nullptr) {
+    *context += fill;
+    ++context->last_value_fills;
+  }
   return newest.newest;
 }
 

@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdint>
+#include <memory>
 #include <string>
 
 #include "engine/chunk/chunk_format.h"
@@ -40,7 +41,11 @@ class FieldScanConsumer {
   virtual void TakePoints(const PointBatch& batch) = 0;
 };
 
-// What the scans of one statement share: counters of what they read (for EXPLAIN) and the
+// What one statement reads: the file set, the memtables and the oldest time kept, taken
+// together (engine.h; opaque outside the engine).
+struct ReadView;
+
+// What the scans of one statement share: the view they all read, counters of what they read (for EXPLAIN) and the
 // statement's limits. Counters are summed over the (series, field) scans of a query, so a
 // partition or file that several series share counts once per scan that opened (or pruned) it;
 // blocks and memtable rows belong to one (series, field) and count once.
@@ -57,6 +62,12 @@ struct ScanContext {
   uint64_t memtable_rows = 0;
   uint64_t last_value_hits = 0;   // (series, field) answered by the last-value cache
   uint64_t last_value_fills = 0;  // cache misses: scanned once for the newest point
+
+  // Taken by the statement's first ScanFieldBatches and read by all the others, so every
+  // (series, field) of one statement sees the same files and the same retention bound: a
+  // partition dropped meanwhile is seen by all of them or by none. Holding it pins its files
+  // and memtables until the statement ends. Not summed by +=.
+  std::shared_ptr<const ReadView> view;
 
   // Limits. A scan past the deadline stops with ResourceExhausted "query timed out".
   std::chrono::steady_clock::time_point deadline = std::chrono::steady_clock::time_point::max();

@@ -22,8 +22,8 @@ struct Server::Connection {
   std::atomic<bool> finished{false};
 };
 
-Server::Server(engine::Engine& engine, ServerOptions options)
-    : engine_(engine), options_(std::move(options)) {}
+Server::Server(engine::Engine& engine, ServerOptions options, compaction::Compactor* compactor)
+    : engine_(engine), options_(std::move(options)), compactor_(compactor) {}
 
 Server::~Server() { Stop(); }
 
@@ -98,7 +98,7 @@ void Server::ReapFinished() {
 }
 
 void Server::Serve(Connection* connection) {
-  Session session(engine_, options_);
+  Session session(engine_, options_, compactor_);
   std::string buffer(64 << 10, '\0');
   std::string reply;
   boost::system::error_code ec;

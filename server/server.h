@@ -11,6 +11,7 @@
 #include <memory>
 #include <thread>
 
+#include "compaction/compactor.h"
 #include "engine/engine.h"
 #include "server/limits.h"
 #include "util/mutex.h"
@@ -20,8 +21,10 @@ namespace strata::server {
 
 class Server {
  public:
-  // engine must outlive the server.
-  Server(engine::Engine& engine, ServerOptions options);
+  // engine, and compactor when given (it serves COMPACT and the compaction rows of STATS),
+  // must outlive the server.
+  Server(engine::Engine& engine, ServerOptions options,
+         compaction::Compactor* compactor = nullptr);
   ~Server();  // Stop()s
   Server(const Server&) = delete;
   Server& operator=(const Server&) = delete;
@@ -43,6 +46,7 @@ class Server {
 
   engine::Engine& engine_;
   const ServerOptions options_;
+  compaction::Compactor* const compactor_;
   std::atomic<uint16_t> port_{0};
   std::atomic<bool> stopping_{false};
   int listen_fd_ = -1;  // owned; closed by Stop

@@ -2,7 +2,11 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <chrono>
+#include <climits>
+#include <string>
+#include <vector>
 
 #include "query/executor.h"
 #include "query/explain.h"
@@ -110,9 +114,11 @@ void AnswerTable(std::chrono::steady_clock::time_point started, const Session::D
 
 }  // namespace
 
-Session::Session(engine::Engine& engine, const ServerOptions& options)
+Session::Session(engine::Engine& engine, const ServerOptions& options,
+                 compaction::Compactor* compactor)
     : engine_(engine),
       options_(options),
+      compactor_(compactor),
       splitter_(options.max_line_bytes),
       parser_(options.precision) {}
 
@@ -212,6 +218,8 @@ void Session::HandleCommand(std::string_view keyword, std::string_view line, std
     Delete(line, out);
   } else if (keyword == "STATS") {
     Stats(out);
+  } else if (keyword == "COMPACT" && compactor_ != nullptr) {
+    Compact(line, out);
   } else if (keyword == "FLUSH") {
     // This connection's writes first, so FLUSH covers them.
     if (!CatchUp(out)) return;
@@ -312,6 +320,7 @@ void Session::Stats(std::string* out) {
       {"chunk_files", static_cast<int64_t>(s.chunk_files)},
       {"chunk_bytes", static_cast<int64_t>(s.chunk_bytes)},
       {"chunk_versions", static_cast<int64_t>(s.chunk_versions)},
+      {"max_files_per_partition", static_cast<int64_t>(s.max_files_per_partition)},
       {"recovered_wal_records", static_cast<int64_t>(s.recovered_records)},
       {"recovered_truncated_bytes", static_cast<int64_t>(s.recovered_truncated_bytes)},
   };
@@ -319,7 +328,99 @@ void Session::Stats(std::string* out) {
   for (const auto& [name, value] : rows) {
     fmt::format_to(std::back_inserter(*out), "{}\t{}\n", name, value);
   }
-  fmt::format_to(std::back_inserter(*out), "END {} 0\n", std::size(rows));
+  size_t count = std::size(rows);
+  // Retention: the period in seconds (0: keep forever), what drops removed since the start,
+  // and the first day kept as yyyymmdd (0 while nothing expires): every STATS value stays an
+  // integer, which scripts rely on.
+  int64_t oldest_day_kept = 0;
+  if (s.oldest_kept_ns != INT64_MIN) {
+    const std::string date = engine::FormatDay(engine::DayOf(s.oldest_kept_ns));  // yyyy-mm-dd
+    oldest_day_kept = std::stoll(date.substr(0, 4)) * 10000 + std::stoll(date.substr(5, 2)) * 100 +
+                      std::stoll(date.substr(8, 2));
+  }
+  const std::pair<const char*, int64_t> retention_rows[] = {
+      {"retention_seconds", s.retention_ns / 1'000'000'000},
+      {"retention_partitions_dropped", static_cast<int64_t>(s.partitions_dropped)},
+      {"retention_files_dropped", static_cast<int64_t>(s.files_dropped)},
+      {"retention_bytes_dropped", static_cast<int64_t>(s.bytes_dropped)},
+      {"retention_oldest_day_kept", oldest_day_kept},
+  };
+  for (const auto& [name, value] : retention_rows) {
+    fmt::format_to(std::back_inserter(*out), "{}\t{}\n", name, value);
+  }
+  count += std::size(retention_rows);
+  if (compactor_ != nullptr) {
+    const compaction::CompactorStats c = compactor_->Stats();
+    const std::pair<const char*, int64_t> compaction_rows[] = {
+        {"compaction_backlog", static_cast<int64_t>(c.backlog)},
+        {"compactions", static_cast<int64_t>(c.compactions)},
+        {"compaction_failures", static_cast<int64_t>(c.failures)},
+        {"compaction_running", c.running ? 1 : 0},
+        {"compaction_files_in", static_cast<int64_t>(c.files_in)},
+        {"compaction_files_out", static_cast<int64_t>(c.files_out)},
+        {"compaction_bytes_read", static_cast<int64_t>(c.bytes_read)},
+        {"compaction_bytes_written", static_cast<int64_t>(c.bytes_written)},
+        {"compaction_versions_dropped", static_cast<int64_t>(c.versions_dropped)},
+        {"compaction_ms", std::chrono::duration_cast<std::chrono::milliseconds>(c.busy).count()},
+    };
+    for (const auto& [name, value] : compaction_rows) {
+      fmt::format_to(std::back_inserter(*out), "{}\t{}\n", name, value);
+    }
+    count += std::size(compaction_rows);
+  }
+  fmt::format_to(std::back_inserter(*out), "END {} 0\n", count);
+}
+
+void Session::Compact(std::string_view text, std::string* out) {
+  // COMPACT [<region>/<yyyy-mm-dd>]: the argument is everything after the keyword.
+  std::string_view argument = text;
+  argument.remove_prefix(std::min(argument.find_first_not_of(" \t"), argument.size()));
+  argument.remove_prefix(std::min<size_t>(7, argument.size()));  // "COMPACT"
+  while (!argument.empty() && (argument.front() == ' ' || argument.front() == '\t')) {
+    argument.remove_prefix(1);
+  }
+  while (!argument.empty() && (argument.back() == ' ' || argument.back() == '\t')) {
+    argument.remove_suffix(1);
+  }
+  std::vector<compaction::CompactionResult> results;
+  if (argument.empty()) {
+    auto all = compactor_->CompactAll();
+    if (!all.ok()) {
+      out->append("ERR compaction failed: " + OneLine(all.status().ToString()) + "\n");
+      return;
+    }
+    results = std::move(all).value();
+  } else {
+    // The region may itself hold '/': the date is what follows the last one.
+    const size_t slash = argument.rfind('/');
+    engine::PartitionKey partition;
+    if (slash == std::string_view::npos || slash == 0 ||
+        !engine::ParseDay(argument.substr(slash + 1), &partition.day)) {
+      out->append("ERR COMPACT takes no argument or <region>/<yyyy-mm-dd>, not '" +
+                  OneLine(argument) + "'\n");
+      return;
+    }
+    partition.region = std::string(argument.substr(0, slash));
+    auto one = compactor_->CompactPartition(partition);
+    if (!one.ok()) {
+      out->append(one.status().code() == StatusCode::kNotFound
+                      ? "ERR " + OneLine(one.status().message()) + "\n"
+                      : "ERR compaction failed: " + OneLine(one.status().ToString()) + "\n");
+      return;
+    }
+    results.push_back(std::move(one).value());
+  }
+  uint64_t partitions = 0, files_in = 0, files_out = 0, bytes_in = 0, bytes_out = 0;
+  for (const compaction::CompactionResult& r : results) {
+    if (r.skipped) continue;
+    ++partitions;
+    files_in += r.files_in;
+    files_out += r.files_out;
+    bytes_in += r.bytes_in;
+    bytes_out += r.bytes_out;
+  }
+  fmt::format_to(std::back_inserter(*out), "OK {} {} {} {} {}\n", partitions, files_in,
+                 files_out, bytes_in, bytes_out);
 }
 
 }  // namespace strata::server

@@ -9,6 +9,7 @@
 #include <string>
 #include <string_view>
 
+#include "compaction/compactor.h"
 #include "engine/engine.h"
 #include "engine/line_protocol.h"
 #include "engine/write_batch.h"
@@ -19,8 +20,9 @@ namespace strata::server {
 
 class Session {
  public:
-  // engine must outlive the session.
-  Session(engine::Engine& engine, const ServerOptions& options);
+  // engine (and compactor, if given: without it COMPACT answers ERR) must outlive the session.
+  Session(engine::Engine& engine, const ServerOptions& options,
+          compaction::Compactor* compactor = nullptr);
   Session(const Session&) = delete;
   Session& operator=(const Session&) = delete;
 
@@ -57,9 +59,11 @@ class Session {
   void Show(std::string_view text, std::string* out);
   void Delete(std::string_view text, std::string* out);
   void Stats(std::string* out);
+  void Compact(std::string_view text, std::string* out);
 
   engine::Engine& engine_;
   const ServerOptions& options_;
+  compaction::Compactor* const compactor_;
   LineSplitter splitter_;
   engine::LineParser parser_;
   engine::ParsedLine parsed_;

@@ -1,12 +1,15 @@
 // stratad: the Strata server. Flag parsing and process lifecycle only (STYLE §1).
 
 #include <signal.h>
+#include <unistd.h>
 
 #include <CLI/CLI.hpp>
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <string>
 
+#include "compaction/compactor.h"
 #include "engine/engine.h"
 #include "server/server.h"
 #include "util/logging.h"
@@ -35,6 +38,10 @@ int main(int argc, char** argv) {
   std::string query_timeout = "60s";
   std::string query_memory = "1GiB";
   std::string partition_tag;
+  std::string history_retention = "0";
+  std::string partition_retention = "0";
+  std::string compaction_rate = "64MiB";
+  size_t compact_min_files = 4;
   app.add_option("--data-dir", data_dir, "data directory (created if missing)")
       ->capture_default_str();
   app.add_option("--address", options.address, "address to listen on")->capture_default_str();
@@ -62,6 +69,18 @@ int main(int argc, char** argv) {
   app.add_option("--partition-tag", partition_tag,
                  "tag that names a series' region; fixed when the data directory is created "
                  "(default region)");
+  app.add_option("--history-retention", history_retention,
+                 "compaction drops versions superseded longer ago than this (0: keep all)")
+      ->capture_default_str();
+  app.add_option("--retention", partition_retention,
+                 "drop partitions whose whole day is older than this (30d, 720h; 0: keep forever)")
+      ->capture_default_str();
+  app.add_option("--compact-min-files", compact_min_files,
+                 "background compaction of a partition holding this many chunk files (0: off)")
+      ->capture_default_str();
+  app.add_option("--compaction-rate", compaction_rate,
+                 "compaction I/O budget in bytes per second (0: unthrottled)")
+      ->capture_default_str();
   app.add_option("--log-level", log_level, "debug | info | warn | error")->capture_default_str();
   CLI11_PARSE(app, argc, argv);
 
@@ -87,12 +106,31 @@ int main(int argc, char** argv) {
   if (!age.ok()) return Fail("--flush-age: " + age.status().message());
   engine_options.flush_age = *age;
   engine_options.partition_tag = partition_tag;
+  auto retention_period = ParseMilliseconds(partition_retention);
+  if (!retention_period.ok()) return Fail("--retention: " + retention_period.status().message());
+  engine_options.retention = *retention_period;
   auto timeout = ParseMilliseconds(query_timeout);
   if (!timeout.ok()) return Fail("--query-timeout: " + timeout.status().message());
   options.query_timeout = *timeout;
   auto query_bytes = ParseByteSize(query_memory);
   if (!query_bytes.ok()) return Fail("--query-memory: " + query_bytes.status().message());
   options.query_memory_bytes = *query_bytes;
+  compaction::CompactorOptions compactor_options;
+  auto retention = ParseMilliseconds(history_retention);
+  if (!retention.ok()) return Fail("--history-retention: " + retention.status().message());
+  compactor_options.history_retention = *retention;
+  auto rate = ParseByteSize(compaction_rate);
+  if (!rate.ok()) return Fail("--compaction-rate: " + rate.status().message());
+  compactor_options.rate_bytes_per_second = *rate;
+  compactor_options.min_files = compact_min_files;
+  // Crash tests only: the process kills itself (SIGKILL, as kill -9 would) when a compaction
+  // reaches the named step ("after_write", "after_rename", "after_commit").
+  if (const char* step = std::getenv("STRATA_TEST_COMPACTION_KILL_AT"); step && *step) {
+    compactor_options.hook = [kill_at = std::string(step)](std::string_view at) {
+      if (at == kill_at) ::kill(::getpid(), SIGKILL);
+      return Status::OK();
+    };
+  }
   auto parsed_precision = engine::ParsePrecision(precision);
   if (!parsed_precision.ok()) return Fail(parsed_precision.status().message());
   options.precision = *parsed_precision;
@@ -107,13 +145,16 @@ int main(int argc, char** argv) {
 
   auto engine = engine::Engine::Open(engine_options);
   if (!engine.ok()) return Fail(engine.status().ToString());
-  server::Server server(**engine, options);
+  compaction::Compactor compactor(**engine, compactor_options);
+  server::Server server(**engine, options, &compactor);
   if (Status started = server.Start(); !started.ok()) return Fail(started.ToString());
+  compactor.Start();
 
   int signal_number = 0;
   sigwait(&stop_signals, &signal_number);
   STRATA_LOG(kInfo, "signal {}: stopping", signal_number);
   server.Stop();
+  compactor.Stop();  // a merge in progress is abandoned; its inputs stay
   if (Status closed = (*engine)->Close(); !closed.ok()) return Fail(closed.ToString());
   STRATA_LOG(kInfo, "stopped cleanly");
   return 0;

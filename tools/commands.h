@@ -25,6 +25,17 @@ struct LoadOptions {
 // rates. Every rejected line is reported with its line number; exit 1 if any was rejected.
 int RunLoad(const ServerAddress& server, const LoadOptions& options);
 
+struct CompactOptions {
+  std::string partition;          // "<region>/<yyyy-mm-dd>", or empty for every partition
+  std::string offline_data_dir;   // set: open this data directory directly (no server may hold it)
+  std::string history_retention;  // --offline only: drop history older than this (default: keep)
+};
+
+// Online: sends COMPACT [<partition>] and prints what was merged once the server is done.
+// Offline: opens the data directory (exit 1 if a server holds its lock) and compacts every
+// partition. Exit 1 on failure, 2 on usage errors.
+int RunCompact(const ServerAddress& server, const CompactOptions& options);
+
 // Prints a chunk file's partition, series, fields, blocks (codec, sizes, statistics) and the
 // checksum status of every block; exit 1 if any block is bad or the file does not open.
 int RunInspect(const std::string& path);

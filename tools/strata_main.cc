@@ -7,7 +7,7 @@
 
 int main(int argc, char** argv) {
   using namespace strata::tools;
-  CLI::App app{"strata: query and load a Strata server"};
+  CLI::App app{"strata: query, load and compact a Strata server"};
   app.require_subcommand(1);
   ServerAddress server;
   app.add_option("--host", server.host, "server address")->capture_default_str();
@@ -28,6 +28,16 @@ int main(int argc, char** argv) {
   CLI::App* inspect = app.add_subcommand("inspect", "describe a chunk file and check its blocks");
   inspect->add_option("file", inspect_path, "a .chunk file")->required();
 
+  CompactOptions compact_options;
+  CLI::App* compact = app.add_subcommand(
+      "compact", "merge each partition's chunk files (online through the server, or --offline)");
+  compact->add_option("partition", compact_options.partition,
+                      "only this partition, as <region>/<yyyy-mm-dd>");
+  compact->add_option("--offline", compact_options.offline_data_dir,
+                      "compact this data directory directly (no server may be running on it)");
+  compact->add_option("--history-retention", compact_options.history_retention,
+                      "with --offline: drop versions superseded longer ago than this");
+
   VerifyOptions verify_options;
   CLI::App* verify = app.add_subcommand(
       "verify", "check every checksum of a stopped data directory, its catalog and its WAL");
@@ -43,6 +53,7 @@ int main(int argc, char** argv) {
   }
   if (*query) return RunQuery(server, query_text);
   if (*inspect) return RunInspect(inspect_path);
+  if (*compact) return RunCompact(server, compact_options);
   if (*verify) return RunVerify(verify_options);
   load_options.progress = !quiet;
   return RunLoad(server, load_options);

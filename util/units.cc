@@ -52,15 +52,16 @@ Result<std::chrono::milliseconds> ParseMilliseconds(std::string_view text) {
   std::string_view unit;
   if (!SplitNumber(text, &n, &unit) || n > (1ull << 40)) {
     return Status::InvalidArgument("invalid duration '" + std::string(text) +
-                                   "' (examples: 0, 250ms, 10s, 5m, 1h)");
+                                   "' (examples: 0, 250ms, 10s, 5m, 1h, 7d)");
   }
   if (unit.empty() && n == 0) return std::chrono::milliseconds(0);
   if (unit == "ms") return std::chrono::milliseconds(n);
   if (unit == "s") return std::chrono::milliseconds(n * 1000);
   if (unit == "m") return std::chrono::milliseconds(n * 60'000);
   if (unit == "h") return std::chrono::milliseconds(n * 3'600'000);
+  if (unit == "d") return std::chrono::milliseconds(n * 86'400'000);  // --history-retention 7d
   return Status::InvalidArgument("invalid duration '" + std::string(text) +
-                                 "' (examples: 0, 250ms, 10s, 5m, 1h)");
+                                 "' (examples: 0, 250ms, 10s, 5m, 1h, 7d)");
 }
 
 }  // namespace strata

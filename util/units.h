@@ -15,7 +15,7 @@ namespace strata {
 // 1024; KB/MB/GB powers of 1000). InvalidArgument naming the text otherwise.
 Result<uint64_t> ParseByteSize(std::string_view text);
 
-// "0", "250ms", "10s", "5m", "1h". InvalidArgument naming the text otherwise.
+// "0", "250ms", "10s", "5m", "1h", "7d". InvalidArgument naming the text otherwise.
 Result<std::chrono::milliseconds> ParseMilliseconds(std::string_view text);
 
 }  // namespace strata

@@ -124,15 +124,19 @@ void EncodeBlockRef(const BlockRef& r, std::string* out) {
 }  // namespace
 
 ChunkWriter::ChunkWriter(std::unique_ptr<WritableFile> file, PartitionKey partition,
-                         codec::Compression compression)
-    : file_(std::move(file)), partition_(std::move(partition)), compression_(compression) {}
+                         codec::Compression compression, int zstd_level)
+    : file_(std::move(file)),
+      partition_(std::move(partition)),
+      compression_(compression),
+      zstd_level_(zstd_level) {}
 
 Result<std::unique_ptr<ChunkWriter>> ChunkWriter::Create(Env& env, const std::string& path,
                                                          PartitionKey partition,
-                                                         codec::Compression compression) {
+                                                         codec::Compression compression,
+                                                         int zstd_level) {
   STRATA_ASSIGN_OR_RETURN(auto file, env.NewWritableFile(path));
   std::unique_ptr<ChunkWriter> writer(
-      new ChunkWriter(std::move(file), std::move(partition), compression));
+      new ChunkWriter(std::move(file), std::move(partition), compression, zstd_level));
   std::string header(kHeaderMagic);
   PutFixed32(&header, kFormatVersion);
   STRATA_RETURN_IF_ERROR(writer->file_->Append(header));
@@ -189,7 +193,7 @@ Status ChunkWriter::WriteBlock(const VersionColumn& c, size_t begin, size_t end,
       [&](std::string* out) { codec::EncodeBools(std::span(c.tombstone).subspan(begin, n), out); });
 
   stored_.clear();
-  STRATA_RETURN_IF_ERROR(codec::Compress(compression_, raw_, &stored_));
+  STRATA_RETURN_IF_ERROR(codec::Compress(compression_, raw_, &stored_, zstd_level_));
   codec::Compression used = compression_;
   // Bit-packed columns are often incompressible; a compressor's framing would only add bytes.
   if (stored_.size() >= raw_.size()) {
@@ -215,10 +219,20 @@ Status ChunkWriter::AddColumn(SeriesId series, std::string_view series_key, std:
     index_.push_back({series, std::string(series_key), {}});
   }
   auto& fields = index_.back().fields;
-  if (!fields.empty() && fields.back().name >= field) {
+  const bool continues = !fields.empty() && fields.back().name == field;
+  if (continues) {
+    // The next piece of the same column: it must start after the previous piece ends, so the
+    // blocks stay in (valid time) order and no point's versions are split between pieces.
+    if (fields.back().type != column.type ||
+        (!fields.back().blocks.empty() &&
+         fields.back().blocks.back().stats.max_valid_ns >= column.valid_ns.front())) {
+      return Status::InvalidArgument("chunk writer: column piece out of order");
+    }
+  } else if (!fields.empty() && fields.back().name > field) {
     return Status::InvalidArgument("chunk writer: fields out of order");
+  } else {
+    fields.push_back({std::string(field), column.type, {}});
   }
-  fields.push_back({std::string(field), column.type, {}});
   for (size_t begin = 0, end = 0; begin < column.size(); begin = end) {
     end = std::min(column.size(), begin + kMaxBlockPoints);
     // Keep all versions of a point in one block (unless one point alone has more versions than

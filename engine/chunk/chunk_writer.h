@@ -31,16 +31,24 @@ struct ChunkSummary {
 
 class ChunkWriter {
  public:
-  // env must outlive the writer.
+  // env must outlive the writer. Blocks are compressed with `compression`: LZ4 for flushes
+  // (fast), Zstandard at zstd_level for compaction outputs (small); DESIGN §4.
   static Result<std::unique_ptr<ChunkWriter>> Create(Env& env, const std::string& path,
                                                      PartitionKey partition,
-                                                     codec::Compression compression);
+                                                     codec::Compression compression,
+                                                     int zstd_level = 3);
   ChunkWriter(const ChunkWriter&) = delete;
   ChunkWriter& operator=(const ChunkWriter&) = delete;
 
-  // Appends one (series, field) column, split into blocks of at most kMaxBlockPoints.
+  // Appends one (series, field) column, split into blocks of at most kMaxBlockPoints. A column
+  // may come in pieces (consecutive calls for the same series and field, each starting after
+  // the valid times of the one before), so a merge need not hold a whole column in memory;
+  // blocks never span pieces. InvalidArgument if columns or pieces come out of order.
   Status AddColumn(SeriesId series, std::string_view series_key, std::string_view field,
                    const VersionColumn& column);
+
+  // Bytes written to the file so far (blocks; the index and footer come at Finish).
+  uint64_t bytes_written() const { return file_->Size(); }
 
   // Writes the index and footer, syncs and closes the file.
   Result<ChunkSummary> Finish();
@@ -58,12 +66,13 @@ class ChunkWriter {
   };
 
   ChunkWriter(std::unique_ptr<WritableFile> file, PartitionKey partition,
-              codec::Compression compression);
+              codec::Compression compression, int zstd_level);
   Status WriteBlock(const VersionColumn& column, size_t begin, size_t end, BlockRef* ref);
 
   std::unique_ptr<WritableFile> file_;
   const PartitionKey partition_;
   const codec::Compression compression_;
+  const int zstd_level_;
   std::vector<SeriesIndex> index_;
   ChunkSummary summary_;
   std::string raw_, stored_, scratch_;  // reused per block

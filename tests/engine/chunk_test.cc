@@ -103,6 +103,37 @@ TEST_F(ChunkTest, EveryTypeRoundTripsExactlyThroughBlocksAndTheIndex) {
   }
 }
 
+TEST_F(ChunkTest, AColumnGivenInPiecesReadsBackWholeAndPiecesOutOfOrderAreRefused) {
+  std::mt19937_64 rng(9);
+  const VersionColumn column = RandomColumn(FieldType::kFloat, 10'000, rng);
+  // Cut where the valid time changes, as a merge does (never between versions of a point).
+  size_t cut = 5000;
+  while (column.valid_ns[cut] == column.valid_ns[cut - 1]) ++cut;
+  VersionColumn first, second;
+  first.type = second.type = column.type;
+  for (size_t i = 0; i < column.size(); ++i) (i < cut ? first : second).AppendRow(column, i);
+  auto writer = ChunkWriter::Create(env_, Path(), partition_, codec::Compression::kZstd, 9);
+  ASSERT_TRUE(writer.ok());
+  ASSERT_TRUE((*writer)->AddColumn(SeriesId{3}, "m", "v", first).ok());
+  ASSERT_TRUE((*writer)->AddColumn(SeriesId{3}, "m", "v", second).ok());
+  // A piece that does not start after the one before would break the block order.
+  EXPECT_EQ((*writer)->AddColumn(SeriesId{3}, "m", "v", first).code(),
+            StatusCode::kInvalidArgument);
+  ASSERT_TRUE((*writer)->Finish().ok());
+  auto reader = ChunkReader::Open(env_, Path());
+  ASSERT_TRUE(reader.ok()) << reader.status().ToString();
+  const FieldEntry* field = (*reader)->Find(SeriesId{3}, "v");
+  ASSERT_NE(field, nullptr);
+  EXPECT_EQ((*reader)->series()[0].fields.size(), 1u);
+  VersionColumn back;
+  back.type = column.type;
+  for (size_t b = 0; b < field->blocks.size(); ++b) {
+    ASSERT_TRUE((*reader)->ReadBlock((*reader)->series()[0], *field, b, &back).ok());
+    EXPECT_NE(field->blocks[b].compression, static_cast<uint8_t>(codec::Compression::kLz4));
+  }
+  ExpectSameColumn(back, column);
+}
+
 TEST_F(ChunkTest, BlockStatsMatchAnIndependentComputation) {
   VersionColumn c;
   c.type = FieldType::kFloat;
