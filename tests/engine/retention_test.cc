@@ -279,6 +279,37 @@ TEST_F(RetentionTest, NoRetentionKeepsEverythingAndApplyRetentionIsANoOp) {
   EXPECT_EQ(engine_->Stats().partitions, 2u);
 }
 
+// The last-value cache holds a series' newest point from before the clock moved: once that
+// point's day expires, the cache answers "no point", as a scan does, with or without the drop.
+TEST_F(RetentionTest, ACachedLastPointExpiresWithItsDay) {
+  env_.SetNowNanos((kD0 - 4) * kDay);
+  Open(std::chrono::hours(48));
+  Write({Line("eu", 0, (kD0 - 4) * kDay + kHour, 1.5), Line("eu", 1, (kD0 - 4) * kDay, 2.5),
+         Line("eu", 1, (kD0 - 1) * kDay, 3.5)});
+  const SeriesInfo* h0 = engine_->series_index().Find("m,host=h0,region=eu");
+  const SeriesInfo* h1 = engine_->series_index().Find("m,host=h1,region=eu");
+  ASSERT_NE(h0, nullptr);
+  ASSERT_NE(h1, nullptr);
+  for (const SeriesInfo* s : {h0, h1}) ASSERT_TRUE(engine_->LastPointOf(s->id, "v").ok());
+  ScanContext counters;
+  auto cached = engine_->LastPointOf(h0->id, "v", &counters);
+  ASSERT_TRUE(cached.ok() && cached->has_value());
+  EXPECT_EQ(counters.last_value_hits, 1u);
+
+  env_.SetNowNanos(kD0 * kDay + 12 * kHour);  // D0-4 has expired; D0-1 is kept
+  auto expired = engine_->LastPointOf(h0->id, "v");
+  ASSERT_TRUE(expired.ok());
+  EXPECT_FALSE(expired->has_value()) << "the cached point's day has expired";
+  auto kept = engine_->LastPointOf(h1->id, "v");
+  ASSERT_TRUE(kept.ok() && kept->has_value());
+  EXPECT_EQ((*kept)->valid_ns, (kD0 - 1) * kDay);
+
+  ASSERT_TRUE(engine_->ApplyRetention(engine_->NowNanos()).ok());
+  expired = engine_->LastPointOf(h0->id, "v");
+  ASSERT_TRUE(expired.ok());
+  EXPECT_FALSE(expired->has_value());
+}
+
 // The scans of one statement (one ScanContext) share a view: a drop between two of them does not
 // split the statement's answer, and the next statement sees the partition gone everywhere.
 TEST_F(RetentionTest, AStatementKeepsItsViewAcrossADrop) {
