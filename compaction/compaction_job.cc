@@ -264,4 +264,17 @@ Result<CompactionResult> CompactPartition(engine::Engine& engine, const Partitio
   return result;
 }
 
+CompactionTotals SumResults(const std::vector<CompactionResult>& results) {
+  CompactionTotals totals;
+  for (const CompactionResult& r : results) {
+    if (r.skipped) continue;
+    ++totals.partitions;
+    totals.files_in += r.files_in;
+    totals.files_out += r.files_out;
+    totals.bytes_in += r.bytes_in;
+    totals.bytes_out += r.bytes_out;
+  }
+  return totals;
+}
+
 }  // namespace strata::compaction

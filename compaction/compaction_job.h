@@ -23,6 +23,7 @@
 #include <cstdint>
 #include <functional>
 #include <string_view>
+#include <vector>
 
 #include "compaction/io_throttle.h"
 #include "compaction/version_collapse.h"
@@ -61,6 +62,15 @@ struct CompactionResult {
   std::chrono::nanoseconds elapsed{0};
   bool skipped = false;  // nothing to do (fewer than two files and no history to drop)
 };
+
+// What a set of jobs did, summed over those not skipped (COMPACT's answer, strata compact's
+// summary).
+struct CompactionTotals {
+  uint64_t partitions = 0;
+  uint64_t files_in = 0, files_out = 0;
+  uint64_t bytes_in = 0, bytes_out = 0;
+};
+CompactionTotals SumResults(const std::vector<CompactionResult>& results);
 
 // Compacts `partition` of engine as described above. On failure nothing changed in the catalog
 // (or, after the commit, the failure is reported but the compaction stands).

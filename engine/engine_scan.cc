@@ -267,39 +267,6 @@ Status Engine::ScanFieldBatches(SeriesId series, std::string_view field, int64_t
   return Status::OK();
 }
 
-namespace {
-
-// Keeps the newest point of a scan; clean blocks that store their last value give it without
-// being decoded.
-class NewestPointConsumer final : public FieldScanConsumer {
- public:
-  bool TakeBlockStats(FieldType type, const chunk::BlockStats& stats) override {
-    if ((stats.flags & chunk::BlockStats::kFirstLast) == 0 || stats.count == 0) return false;
-    Offer(type, stats.max_valid_ns, stats.last_bits, nullptr);
-    return true;
-  }
-  void TakePoints(const PointBatch& batch) override {
-    if (batch.size == 0) return;
-    const size_t i = batch.size - 1;
-    Offer(batch.type, batch.valid_ns[i], batch.bits[i],
-          batch.strings != nullptr ? &batch.strings[i] : nullptr);
-  }
-
-  std::optional<LastPoint> newest;
-
- private:
-  void Offer(FieldType type, int64_t valid_ns, uint64_t bits, const std::string* str) {
-    if (newest && valid_ns < newest->valid_ns) return;
-    LastPoint& point = newest.emplace();
-    point.valid_ns = valid_ns;
-    point.type = type;
-    point.bits = bits;
-    if (str != nullptr) point.str = *str;
-  }
-};
-
-}  // namespace
-
 Result<std::optional<LastPoint>> Engine::LastPointOf(SeriesId series, std::string_view field,
                                                      ScanContext* context) const {
   if (auto cached = last_values_.Get(series, field)) {
@@ -314,17 +281,19 @@ Result<std::optional<LastPoint>> Engine::LastPointOf(SeriesId series, std::strin
   // now, after BeginFill.
   ScanContext fill;
   if (context != nullptr) fill.deadline = context->deadline;
-  NewestPointConsumer newest;
+  EdgePointConsumer newest(/*latest=*/true);
   Status scanned = ScanFieldBatches(series, field, INT64_MIN, kNoEndNs,
                                     SystemTime{ticket.system_time_ns}, newest, &fill);
-  if (scanned.ok()) last_values_.Install(ticket, field, newest.newest);
+  std::optional<LastPoint> point;
+  if (newest.found) point = LastPoint{newest.time, newest.type, newest.bits, newest.text};
+  if (scanned.ok()) last_values_.Install(ticket, field, point);
   last_values_.EndFill(ticket);
   STRATA_RETURN_IF_ERROR(scanned);
   if (context != nullptr) {
     *context += fill;
     ++context->last_value_fills;
   }
-  return newest.newest;
+  return point;
 }
 
 }  // namespace strata::engine

@@ -45,6 +45,45 @@ class FieldScanConsumer {
 // together (engine.h; opaque outside the engine).
 struct ReadView;
 
+// The earliest or latest point of one scan. Clean blocks offer their stored first and last
+// values (chunk format v2), so finding the edge decodes nothing but unclean blocks.
+class EdgePointConsumer : public FieldScanConsumer {
+ public:
+  explicit EdgePointConsumer(bool latest) : latest_(latest) {}
+  bool TakeBlockStats(FieldType block_type, const chunk::BlockStats& stats) override {
+    if (block_type == FieldType::kString || (stats.flags & chunk::BlockStats::kFirstLast) == 0) {
+      return false;
+    }
+    type = block_type;
+    Offer(latest_ ? stats.max_valid_ns : stats.min_valid_ns,
+          latest_ ? stats.last_bits : stats.first_bits, nullptr);
+    return true;
+  }
+  void TakePoints(const PointBatch& batch) override {
+    if (batch.size == 0) return;
+    type = batch.type;
+    const size_t i = latest_ ? batch.size - 1 : 0;
+    Offer(batch.valid_ns[i], batch.bits[i], batch.strings ? &batch.strings[i] : nullptr);
+  }
+  // Takes (t, b, s) if it lies beyond the edge found so far.
+  void Offer(int64_t t, uint64_t b, const std::string* s) {
+    if (found && (latest_ ? t <= time : t >= time)) return;
+    found = true;
+    time = t;
+    bits = b;
+    if (s != nullptr) text = *s;
+  }
+
+  bool found = false;
+  FieldType type = FieldType::kFloat;  // of the points seen
+  int64_t time = 0;
+  uint64_t bits = 0;    // as PointBatch::bits
+  std::string text;     // kString
+
+ private:
+  const bool latest_;
+};
+
 // What the scans of one statement share: the view they all read, counters of what they read (for EXPLAIN) and the
 // statement's limits. Counters are summed over the (series, field) scans of a query, so a
 // partition or file that several series share counts once per scan that opened (or pruned) it;

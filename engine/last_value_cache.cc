@@ -6,11 +6,13 @@
 namespace strata::engine {
 namespace {
 
-SeriesEntries::Entry* FindField(SeriesEntries& entries, std::string_view field) {
-  for (SeriesEntries::Entry& entry : entries.fields) {
+// Entry or const Entry, as entries is.
+template <typename Entries>
+auto* FindField(Entries& entries, std::string_view field) {
+  for (auto& entry : entries.fields) {
     if (entry.field == field) return &entry;
   }
-  return nullptr;
+  return static_cast<decltype(&entries.fields[0])>(nullptr);
 }
 
 }  // namespace
@@ -25,10 +27,9 @@ std::optional<std::optional<LastPoint>> LastValueCache::Get(SeriesId series,
   std::lock_guard lock(mu_);
   auto it = series_.find(series.value);
   if (it == series_.end()) return std::nullopt;
-  for (const SeriesEntries::Entry& entry : it->second.fields) {
-    if (entry.field == field) return entry.point;
-  }
-  return std::nullopt;
+  const SeriesEntries::Entry* entry = FindField(it->second, field);
+  if (entry == nullptr) return std::nullopt;
+  return entry->point;
 }
 
 LastValueCache::FillTicket LastValueCache::BeginFill(SeriesId series) {
@@ -43,17 +44,16 @@ void LastValueCache::Install(const FillTicket& ticket, std::string_view field,
   std::lock_guard lock(mu_);
   auto pending = pending_.find(ticket.series.value);
   if (pending == pending_.end() || pending->second.writes != ticket.writes_seen) return;
-  SeriesEntries& entries = series_[ticket.series.value];
-  if (SeriesEntries::Entry* existing = FindField(entries, field)) {
-    // Another fill of the same series got here first with the same commits applied.
-    existing->point = point;
-    return;
+  auto it = series_.find(ticket.series.value);
+  if (it != series_.end()) {
+    if (SeriesEntries::Entry* existing = FindField(it->second, field)) {
+      // Another fill of the same series got here first with the same commits applied.
+      existing->point = point;
+      return;
+    }
   }
-  if (entries_ >= max_entries_) {
-    if (entries.fields.empty()) series_.erase(ticket.series.value);
-    return;
-  }
-  entries.fields.push_back({std::string(field), point});
+  if (entries_ >= max_entries_) return;
+  series_[ticket.series.value].fields.push_back({std::string(field), point});
   ++entries_;
 }
 

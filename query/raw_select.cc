@@ -209,42 +209,6 @@ class GroupWriter {
   uint64_t emitted_ = 0;
 };
 
-// The earliest or latest point of one (series, field). Clean blocks offer their stored first and
-// last values (chunk format v2), so finding the edge decodes nothing but unclean blocks.
-class EdgePointConsumer : public engine::FieldScanConsumer {
- public:
-  explicit EdgePointConsumer(bool latest) : latest_(latest) {}
-  bool TakeBlockStats(engine::FieldType type, const engine::chunk::BlockStats& stats) override {
-    if (type == engine::FieldType::kString ||
-        (stats.flags & engine::chunk::BlockStats::kFirstLast) == 0) {
-      return false;
-    }
-    Offer(latest_ ? stats.max_valid_ns : stats.min_valid_ns,
-          latest_ ? stats.last_bits : stats.first_bits, nullptr);
-    return true;
-  }
-  void TakePoints(const engine::PointBatch& batch) override {
-    if (batch.size == 0) return;
-    const size_t i = latest_ ? batch.size - 1 : 0;
-    Offer(batch.valid_ns[i], batch.bits[i], batch.strings ? &batch.strings[i] : nullptr);
-  }
-  void Offer(int64_t t, uint64_t b, const std::string* s) {
-    if (found && (latest_ ? t <= time : t >= time)) return;
-    found = true;
-    time = t;
-    bits = b;
-    if (s != nullptr) text = *s;
-  }
-
-  bool found = false;
-  int64_t time = 0;
-  uint64_t bits = 0;
-  std::string text;
-
- private:
-  const bool latest_;
-};
-
 // LIMIT 1 without field conditions (the "last point per host" dashboard query with ORDER BY
 // time DESC): the group's one row is its latest (or earliest) timestamp, found from each
 // (series, field)'s edge point instead of reading slices. Ties between series go as in the
@@ -259,9 +223,9 @@ Status EdgeRow(const engine::Engine& engine, const SelectStatement& statement,
   const bool from_last_values = latest && !statement.as_of_ns;
   std::optional<size_t> best_series;
   int64_t best_time = 0;
-  std::vector<EdgePointConsumer> best_edges;
+  std::vector<engine::EdgePointConsumer> best_edges;
   for (size_t s = 0; s < series.size(); ++s) {
-    std::vector<EdgePointConsumer> edges(field_items.size(), EdgePointConsumer(latest));
+    std::vector<engine::EdgePointConsumer> edges(field_items.size(), engine::EdgePointConsumer(latest));
     std::optional<int64_t> row_time;
     for (size_t k = 0; k < field_items.size(); ++k) {
       const std::string& field = items[field_items[k]].name;
@@ -301,7 +265,7 @@ Status EdgeRow(const engine::Engine& engine, const SelectStatement& statement,
       cells.emplace_back(item.known ? series[*best_series]->TagValue(item.name) : "");
       continue;
     }
-    const EdgePointConsumer& edge = best_edges[k++];
+    const engine::EdgePointConsumer& edge = best_edges[k++];
     cells.push_back(edge.found && edge.time == best_time
                         ? FormatCell(item.type, edge.bits, &edge.text)
                         : std::string());

@@ -410,17 +410,9 @@ void Session::Compact(std::string_view text, std::string* out) {
     }
     results.push_back(std::move(one).value());
   }
-  uint64_t partitions = 0, files_in = 0, files_out = 0, bytes_in = 0, bytes_out = 0;
-  for (const compaction::CompactionResult& r : results) {
-    if (r.skipped) continue;
-    ++partitions;
-    files_in += r.files_in;
-    files_out += r.files_out;
-    bytes_in += r.bytes_in;
-    bytes_out += r.bytes_out;
-  }
-  fmt::format_to(std::back_inserter(*out), "OK {} {} {} {} {}\n", partitions, files_in,
-                 files_out, bytes_in, bytes_out);
+  const compaction::CompactionTotals t = compaction::SumResults(results);
+  fmt::format_to(std::back_inserter(*out), "OK {} {} {} {} {}\n", t.partitions, t.files_in,
+                 t.files_out, t.bytes_in, t.bytes_out);
 }
 
 }  // namespace strata::server

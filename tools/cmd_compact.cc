@@ -81,16 +81,8 @@ int CompactOffline(const CompactOptions& options) {
       std::fprintf(stderr, "strata: compaction failed: %s\n", results.status().ToString().c_str());
       exit_code = 1;
     } else {
-      uint64_t partitions = 0, files_in = 0, files_out = 0, bytes_in = 0, bytes_out = 0;
-      for (const compaction::CompactionResult& r : *results) {
-        if (r.skipped) continue;
-        ++partitions;
-        files_in += r.files_in;
-        files_out += r.files_out;
-        bytes_in += r.bytes_in;
-        bytes_out += r.bytes_out;
-      }
-      PrintSummary(partitions, files_in, files_out, bytes_in, bytes_out);
+      const compaction::CompactionTotals t = compaction::SumResults(*results);
+      PrintSummary(t.partitions, t.files_in, t.files_out, t.bytes_in, t.bytes_out);
     }
   }
   if (Status closed = (*engine)->Close(); !closed.ok()) {
