@@ -11,7 +11,9 @@
 namespace strata::engine {
 namespace {
 
+// Version 2 adds rollups; a catalog without any stays version 1 (older binaries open it).
 constexpr uint64_t kCatalogVersion = 1;
+constexpr uint64_t kCatalogVersionWithRollups = 2;
 
 // Key prefixes: docs/format/catalog.md.
 constexpr std::string_view kMetaVersion = "m/version";
@@ -24,6 +26,10 @@ constexpr std::string_view kSeriesByKey = "k/";
 constexpr std::string_view kTagIndex = "t/";
 constexpr std::string_view kFieldType = "f/";
 constexpr std::string_view kChunkFile = "c/";
+constexpr std::string_view kMetaNextRollupId = "m/next_rollup_id";
+constexpr std::string_view kRollup = "r/";
+constexpr std::string_view kRollupRow = "v/";
+constexpr std::string_view kRollupRowEnd = "v0";  // '0' follows '/': past every row
 
 // Big-endian, so RocksDB's byte order is numeric order.
 void PutBigEndian64(std::string* out, uint64_t v) {
@@ -50,6 +56,52 @@ std::string Join0(std::initializer_list<std::string_view> parts, std::string_vie
     first = false;
   }
   return out;
+}
+
+// v/ + rollup id + series id (8 bytes BE each) + varint length + field + bucket start (8 bytes
+// BE with the sign bit flipped, so byte order is numeric order).
+std::string RollupRowPrefix(uint64_t rollup_id, SeriesId series, std::string_view field) {
+  std::string key(kRollupRow);
+  PutBigEndian64(&key, rollup_id);
+  PutBigEndian64(&key, series.value);
+  PutLengthPrefixed(&key, field);
+  return key;
+}
+
+std::string RollupRowKey(uint64_t rollup_id, SeriesId series, std::string_view field,
+                         int64_t bucket) {
+  std::string key = RollupRowPrefix(rollup_id, series, field);
+  PutBigEndian64(&key, static_cast<uint64_t>(bucket) ^ (uint64_t{1} << 63));
+  return key;
+}
+
+std::string RollupIdPrefix(uint64_t rollup_id) {
+  std::string key(kRollupRow);
+  PutBigEndian64(&key, rollup_id);
+  return key;
+}
+
+std::string EncodeRollup(const RollupDef& r) {
+  std::string out;
+  PutFixed64(&out, r.id);
+  PutLengthPrefixed(&out, r.measurement);
+  PutFixed64(&out, static_cast<uint64_t>(r.interval_ns));
+  PutFixed64(&out, static_cast<uint64_t>(r.created_system_ns));
+  return out;
+}
+
+bool DecodeRollup(std::string_view name, std::string_view in, RollupDef* r) {
+  std::string_view measurement;
+  uint64_t interval = 0, created = 0;
+  if (!GetFixed64(&in, &r->id) || !GetLengthPrefixed(&in, &measurement) ||
+      !GetFixed64(&in, &interval) || !GetFixed64(&in, &created) || !in.empty()) {
+    return false;
+  }
+  r->name = std::string(name);
+  r->measurement = std::string(measurement);
+  r->interval_ns = static_cast<int64_t>(interval);
+  r->created_system_ns = static_cast<int64_t>(created);
+  return r->interval_ns > 0;
 }
 
 std::string FileKey(const ChunkFileMeta& f) {
@@ -99,6 +151,15 @@ Status FromRocks(const rocksdb::Status& s, std::string_view what) {
   return Status::IOError(std::move(msg));
 }
 
+Status CheckVersion(const std::string& dir, std::string_view version) {
+  const uint64_t v = version.size() == 8 ? DecodeFixed64(version.data()) : 0;
+  if (v != kCatalogVersion && v != kCatalogVersionWithRollups) {
+    return Status::Corruption("catalog " + dir + ": unsupported catalog format version " +
+                              std::to_string(v));
+  }
+  return Status::OK();
+}
+
 rocksdb::Slice ToSlice(std::string_view s) { return rocksdb::Slice(s.data(), s.size()); }
 std::string_view ToView(const rocksdb::Slice& s) { return std::string_view(s.data(), s.size()); }
 
@@ -136,9 +197,7 @@ Result<std::unique_ptr<Catalog>> Catalog::Open(const std::string& dir,
   std::string version;
   STRATA_RETURN_IF_ERROR(
       FromRocks(raw->Get(rocksdb::ReadOptions(), ToSlice(kMetaVersion), &version), "version"));
-  if (version.size() != 8 || DecodeFixed64(version.data()) != kCatalogVersion) {
-    return Status::Corruption("catalog " + dir + ": unsupported catalog format version");
-  }
+  STRATA_RETURN_IF_ERROR(CheckVersion(dir, version));
   if (!partition_tag.empty() && partition_tag != stored_tag) {
     return Status::InvalidArgument("the data directory was created with partition tag '" +
                                    stored_tag + "'; it cannot change to '" + partition_tag + "'");
@@ -161,9 +220,7 @@ Result<std::unique_ptr<Catalog>> Catalog::OpenReadOnly(const std::string& dir) {
   std::string version;
   STRATA_RETURN_IF_ERROR(
       FromRocks(raw->Get(rocksdb::ReadOptions(), ToSlice(kMetaVersion), &version), "version"));
-  if (version.size() != 8 || DecodeFixed64(version.data()) != kCatalogVersion) {
-    return Status::Corruption("catalog " + dir + ": unsupported catalog format version");
-  }
+  STRATA_RETURN_IF_ERROR(CheckVersion(dir, version));
   return catalog;
 }
 
@@ -175,7 +232,8 @@ Result<CatalogState> Catalog::Load() const {
   CatalogState state;
   rocksdb::ReadOptions read;
   std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(read));
-  for (it->SeekToFirst(); it->Valid(); it->Next()) {
+  it->SeekToFirst();
+  while (it->Valid()) {
     std::string_view key = ToView(it->key());
     std::string_view value = ToView(it->value());
     auto bad = [&](const char* what) {
@@ -183,12 +241,22 @@ Result<CatalogState> Catalog::Load() const {
     };
     if (key == kMetaPartitionTag) {
       state.partition_tag = std::string(value);
-    } else if (key == kMetaCheckpoint || key == kMetaHighWater || key == kMetaNextFileId) {
+    } else if (key == kMetaCheckpoint || key == kMetaHighWater || key == kMetaNextFileId ||
+               key == kMetaNextRollupId) {
       if (value.size() != 8) return bad("meta");
       uint64_t v = DecodeFixed64(value.data());
       if (key == kMetaCheckpoint) state.checkpoint_ns = static_cast<int64_t>(v);
       if (key == kMetaHighWater) state.high_water_ns = static_cast<int64_t>(v);
       if (key == kMetaNextFileId) state.next_file_id = v;
+      if (key == kMetaNextRollupId) state.next_rollup_id = v;
+    } else if (key.starts_with(kRollupRow)) {
+      // Rows are read per query, never at start-up: jump past all of them.
+      it->Seek(ToSlice(kRollupRowEnd));
+      continue;
+    } else if (key.starts_with(kRollup)) {
+      RollupDef rollup;
+      if (!DecodeRollup(key.substr(kRollup.size()), value, &rollup)) return bad("rollup");
+      state.rollups.push_back(std::move(rollup));
     } else if (key.starts_with(kSeriesById)) {
       if (key.size() != kSeriesById.size() + 8) return bad("series");
       state.series.push_back(
@@ -205,6 +273,7 @@ Result<CatalogState> Catalog::Load() const {
       if (!DecodeFileMeta(value, &meta)) return bad("chunk file");
       state.files.push_back(std::move(meta));
     }
+    it->Next();
   }
   STRATA_RETURN_IF_ERROR(FromRocks(it->status(), "scan"));
   return state;
@@ -214,6 +283,48 @@ Status Catalog::Commit(CatalogBatch& batch) {
   rocksdb::WriteOptions write;
   write.sync = true;  // the file set must survive power loss once the flush says it is done
   return FromRocks(db_->Write(write, batch.batch_.get()), "commit");
+}
+
+class CatalogSnapshot {
+ public:
+  CatalogSnapshot(rocksdb::DB* db) : db_(db), snapshot_(db->GetSnapshot()) {}
+  ~CatalogSnapshot() { db_->ReleaseSnapshot(snapshot_); }
+  CatalogSnapshot(const CatalogSnapshot&) = delete;
+  CatalogSnapshot& operator=(const CatalogSnapshot&) = delete;
+  const rocksdb::Snapshot* get() const { return snapshot_; }
+
+ private:
+  rocksdb::DB* db_;
+  const rocksdb::Snapshot* snapshot_;
+};
+
+std::shared_ptr<const CatalogSnapshot> Catalog::NewSnapshot() const {
+  return std::make_shared<const CatalogSnapshot>(db_.get());
+}
+
+Status Catalog::ForEachRollupRow(
+    const CatalogSnapshot* snapshot, uint64_t rollup_id, SeriesId series, std::string_view field,
+    int64_t from_bucket, int64_t to_bucket,
+    const std::function<Status(int64_t bucket, std::string_view value)>& visit) const {
+  if (from_bucket >= to_bucket) return Status::OK();
+  const std::string prefix = RollupRowPrefix(rollup_id, series, field);
+  const std::string first = RollupRowKey(rollup_id, series, field, from_bucket);
+  const std::string end = RollupRowKey(rollup_id, series, field, to_bucket);
+  rocksdb::ReadOptions read;
+  if (snapshot != nullptr) read.snapshot = snapshot->get();
+  const rocksdb::Slice upper = ToSlice(end);
+  read.iterate_upper_bound = &upper;
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(read));
+  for (it->Seek(ToSlice(first)); it->Valid(); it->Next()) {
+    std::string_view key = ToView(it->key());
+    if (key.size() != prefix.size() + 8 || !key.starts_with(prefix)) {
+      return Status::Corruption("catalog: bad rollup row key");
+    }
+    const int64_t bucket =
+        static_cast<int64_t>(GetBigEndian64(key.substr(prefix.size())) ^ (uint64_t{1} << 63));
+    STRATA_RETURN_IF_ERROR(visit(bucket, ToView(it->value())));
+  }
+  return FromRocks(it->status(), "rollup scan");
 }
 
 Result<std::vector<SeriesId>> Catalog::SeriesWithTag(std::string_view measurement,
@@ -276,6 +387,42 @@ void CatalogBatch::SetHighWater(int64_t high_water_ns) {
 void CatalogBatch::SetNextFileId(uint64_t next_file_id) {
   batch_->Put(ToSlice(kMetaNextFileId), Fixed64Value(next_file_id));
 }
+
+void CatalogBatch::PutRollup(const RollupDef& rollup) {
+  batch_->Put(ToSlice(kMetaVersion), Fixed64Value(kCatalogVersionWithRollups));
+  batch_->Put(std::string(kRollup) + rollup.name, EncodeRollup(rollup));
+}
+
+void CatalogBatch::SetNextRollupId(uint64_t next_rollup_id) {
+  batch_->Put(ToSlice(kMetaNextRollupId), Fixed64Value(next_rollup_id));
+}
+
+void CatalogBatch::DeleteRollup(const RollupDef& rollup) {
+  batch_->Delete(std::string(kRollup) + rollup.name);
+  DeleteRollupRows(rollup.id);
+}
+
+void CatalogBatch::DeleteRollupRows(uint64_t rollup_id) {
+  batch_->DeleteRange(RollupIdPrefix(rollup_id), RollupIdPrefix(rollup_id + 1));
+}
+
+void CatalogBatch::PutRollupRow(uint64_t rollup_id, SeriesId series, std::string_view field,
+                                int64_t bucket, std::string_view value) {
+  batch_->Put(RollupRowKey(rollup_id, series, field, bucket), ToSlice(value));
+}
+
+void CatalogBatch::DeleteRollupRow(uint64_t rollup_id, SeriesId series, std::string_view field,
+                                   int64_t bucket) {
+  batch_->Delete(RollupRowKey(rollup_id, series, field, bucket));
+}
+
+void CatalogBatch::DeleteRollupRowsBefore(uint64_t rollup_id, SeriesId series,
+                                          std::string_view field, int64_t bucket) {
+  batch_->DeleteRange(RollupRowKey(rollup_id, series, field, INT64_MIN),
+                      RollupRowKey(rollup_id, series, field, bucket));
+}
+
+size_t CatalogBatch::count() const { return batch_->Count(); }
 
 bool CatalogBatch::empty() const { return batch_->Count() == 0; }
 

@@ -8,6 +8,7 @@
 // Thread-safety: thread-safe (RocksDB is); a CatalogBatch is single-threaded.
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <utility>
@@ -34,6 +35,16 @@ struct ChunkFileMeta {
   int64_t min_system_ns = 0, max_system_ns = 0;
 };
 
+// A rollup (DESIGN §8): count, sum, min, max, first and last of every numeric field of a
+// measurement's series, per bucket of interval_ns aligned to the Unix epoch.
+struct RollupDef {
+  uint64_t id = 0;  // names its rows; never reused
+  std::string name;
+  std::string measurement;
+  int64_t interval_ns = 0;
+  int64_t created_system_ns = 0;  // the system time its rows were first built as of
+};
+
 struct SeriesRecord {
   SeriesId id;
   std::string key;
@@ -48,7 +59,14 @@ struct CatalogState {
   std::vector<SeriesRecord> series;  // ascending id
   std::vector<std::pair<std::string, std::pair<std::string, FieldType>>> fields;  // (m, (f, t))
   std::vector<ChunkFileMeta> files;
+  std::vector<RollupDef> rollups;  // by name
+  uint64_t next_rollup_id = 1;
 };
+
+// A consistent read point of the catalog (a RocksDB snapshot), for reading rollup rows as they
+// were when a statement took its view. Released when the last holder lets go; the catalog must
+// outlive it.
+class CatalogSnapshot;
 
 class CatalogBatch;
 
@@ -73,6 +91,16 @@ class Catalog {
 
   // Applies the batch atomically and durably (synced write).
   Status Commit(CatalogBatch& batch);
+
+  // Rollup rows (DESIGN §8) are the one part of the catalog that grows with time; Load skips them.
+  std::shared_ptr<const CatalogSnapshot> NewSnapshot() const;
+  // Visits the rows of (rollup, series, field) with bucket start in [from_bucket, to_bucket),
+  // in bucket order, as of the snapshot (null: the latest state). value is the encoded bucket
+  // (engine/rollup.h), valid during the call. A visit error stops the walk and is returned.
+  Status ForEachRollupRow(const CatalogSnapshot* snapshot, uint64_t rollup_id, SeriesId series,
+                          std::string_view field, int64_t from_bucket, int64_t to_bucket,
+                          const std::function<Status(int64_t bucket, std::string_view value)>&
+                              visit) const;
 
   // Series ids of the tag (measurement, key, value), ascending.
   Result<std::vector<SeriesId>> SeriesWithTag(std::string_view measurement, std::string_view key,
@@ -100,6 +128,22 @@ class CatalogBatch {
   void SetCheckpoint(int64_t checkpoint_ns);
   void SetHighWater(int64_t high_water_ns);
   void SetNextFileId(uint64_t next_file_id);
+  // Rollups: the definition (which also marks the catalog as format version 2, so older
+  // binaries, which would not maintain the rows, refuse it), and its rows.
+  void PutRollup(const RollupDef& rollup);
+  void SetNextRollupId(uint64_t next_rollup_id);
+  // Removes the definition and every row of the rollup.
+  void DeleteRollup(const RollupDef& rollup);
+  // Every row of a rollup id, defined or not (left over by a create that did not finish).
+  void DeleteRollupRows(uint64_t rollup_id);
+  void PutRollupRow(uint64_t rollup_id, SeriesId series, std::string_view field, int64_t bucket,
+                    std::string_view value);
+  void DeleteRollupRow(uint64_t rollup_id, SeriesId series, std::string_view field,
+                       int64_t bucket);
+  // The rows of (rollup, series, field) with bucket start before `bucket` (retention).
+  void DeleteRollupRowsBefore(uint64_t rollup_id, SeriesId series, std::string_view field,
+                              int64_t bucket);
+  size_t count() const;
   bool empty() const;
 
  private:

@@ -51,6 +51,8 @@ EngineStats Engine::Stats() const {
   stats.partitions_dropped = partitions_dropped_;
   stats.files_dropped = files_dropped_;
   stats.bytes_dropped = bytes_dropped_;
+  stats.rollups = rollups_->size();
+  stats.rollup_system_time_ns = checkpoint_ns_;
   stats.partitions = files_->partitions.size();
   for (const auto& [key, files] : files_->partitions) {
     stats.chunk_files += files.size();

@@ -8,7 +8,8 @@
 //
 // Data directory layout: docs/format/data_dir.md. Source split by concern: engine.cc (open,
 // close, stats), engine_recover.cc, engine_write.cc, engine_flush.cc, engine_scan.cc,
-// engine_files.cc (file-set swaps for compaction), engine_retention.cc (dropping partitions).
+// engine_files.cc (file-set swaps for compaction), engine_retention.cc (dropping partitions),
+// engine_rollup.cc (rollups).
 // Thread-safety: all public methods are thread-safe. Close() once, after every caller is done.
 
 #include <atomic>
@@ -29,6 +30,7 @@
 #include "engine/line_protocol.h"
 #include "engine/memtable.h"
 #include "engine/partition.h"
+#include "engine/rollup.h"
 #include "engine/schema.h"
 #include "engine/series_index.h"
 #include "engine/types.h"
@@ -75,6 +77,12 @@ struct ReadView {
   std::shared_ptr<const FileSet> files;
   // Reads clamp their range to it (retention).
   int64_t oldest_kept_ns = INT64_MIN;
+  // Rollup reads only (Engine::BeginRollupRead): the catalog as of the view, so rollup rows and
+  // files agree (a flush commits its rollup rows with its files), and the rollups it holds.
+  std::shared_ptr<const CatalogSnapshot> catalog;
+  std::vector<RollupDef> rollups;
+  // The newest visible commit when the view was taken: every commit up to it is in the view.
+  int64_t visible_ns = 0;
 };
 
 // What one ApplyRetention / DropPartitionsBefore call removed.
@@ -109,6 +117,10 @@ struct EngineStats {
   uint64_t partitions_dropped = 0;
   uint64_t files_dropped = 0;
   uint64_t bytes_dropped = 0;
+  // Rollups: how many, and the system time their rows reflect (the checkpoint: newer commits
+  // are still in memtables, from which queries read the buckets they touch).
+  uint64_t rollups = 0;
+  int64_t rollup_system_time_ns = 0;
 };
 
 class Engine {
@@ -204,6 +216,42 @@ class Engine {
   // DropPartitionsBefore(DayOf(now_ns - retention)); nothing when retention is 0.
   Result<RetentionResult> ApplyRetention(int64_t now_ns);
 
+  // ---- Rollups (engine_rollup.cc, DESIGN §8) ----
+  // A rollup keeps, per (series, numeric field, bucket of interval_ns), the statistics of the
+  // bucket's points (engine/rollup.h) in the catalog. Its rows reflect the chunk files: built
+  // from them when created, and rewritten for every bucket a flush touches, in the flush's own
+  // catalog batch — so a late write, a correction or a delete updates its buckets when its
+  // memtable is flushed. Until then the buckets it touches are read from raw data.
+
+  // Builds the rollup from the chunk files and records it. Flushes wait meanwhile (writes go on
+  // into the memtable until its budget is full). InvalidArgument for an empty name or a
+  // non-positive interval or a name already taken.
+  Result<RollupDef> CreateRollup(std::string_view name, std::string_view measurement,
+                                 int64_t interval_ns);
+  // Removes the rollup and its rows. NotFound if there is none by that name.
+  Status DropRollup(std::string_view name);
+  // Every rollup, by name.
+  std::vector<RollupDef> Rollups() const;
+  // For a statement that may read rollups, before any of its scans: takes its view
+  // (ScanContext::view) together with a snapshot of the rollup rows and returns the rollups of
+  // `measurement` it can read, and the system time the statement must read as of (the view's
+  // newest visible commit: rollup rows and raw parts then agree). Returns no rollup and takes
+  // nothing when the statement already has a view or the measurement has no rollup.
+  struct RollupRead {
+    std::vector<RollupDef> rollups;
+    SystemTime as_of;
+  };
+  RollupRead BeginRollupRead(std::string_view measurement, ScanContext* context) const;
+  // The same points as ScanFieldBatches(series, field, min_ns, max_ns, as_of), where each bucket
+  // of `rollup` lying wholly in the range and untouched by the view's memtables comes as its
+  // statistics (TakeBlockStats) instead; the rest — partial buckets at the ends, buckets with
+  // memtable rows, buckets the consumer refuses as statistics — is scanned. as_of must be the
+  // view's latest visible time or later (rollups know no history). Needs BeginRollupRead's view
+  // with this rollup in it (InvalidArgument otherwise).
+  Status ScanFieldRollup(const RollupDef& rollup, SeriesId series, std::string_view field,
+                         int64_t min_ns, int64_t max_ns, SystemTime as_of,
+                         FieldScanConsumer& consumer, ScanContext* context) const;
+
   // ---- File-set access for compaction (compaction/, DESIGN §8) ----
   // The engine never blocks writes, flushes or queries for a merge: a compaction reads from a
   // snapshot, writes its files on its own, and only ReplaceFiles takes the engine's lock, for
@@ -257,6 +305,24 @@ class Engine {
   std::string ChunkDir(const PartitionKey& partition) const;
   // engine_retention.cc
   void RaiseOldestKept(int64_t ns) const;
+  // engine_rollup.cc
+  struct RollupScratch {
+    VersionColumn rows, points;
+  };
+  // Records the rollup rows of the buckets in [lo, hi) (bucket-aligned) of (series, field) as
+  // the files of `on_disk` plus `fresh` (rows sorted by valid time, may be null) resolve them;
+  // with delete_empty, buckets left without points lose their rows.
+  Status PutRollupBuckets(const RollupDef& rollup, const Snapshot& on_disk, const SeriesInfo& info,
+                          const std::string& field, const VersionColumn* fresh, int64_t lo,
+                          int64_t hi, bool delete_empty, RollupScratch* scratch,
+                          CatalogBatch* batch) const;
+  // Flush: the rollup rows of every bucket the frozen column `sorted` touches.
+  Status PutFlushedRollupBuckets(const std::vector<RollupDef>& rollups, const Snapshot& on_disk,
+                                 const SeriesInfo& info, const std::string& field,
+                                 const VersionColumn& sorted, RollupScratch* scratch,
+                                 CatalogBatch* batch) const;
+  // Fills the view's memtables, files and retention bound (under mu_).
+  void FillView(ReadView* view) const EXCLUSIVE_LOCKS_REQUIRED(mu_);
   static Status RetentionRejection(int64_t time_ns, int64_t oldest_kept_ns,
                                    std::chrono::nanoseconds retention);
   std::string ChunkPath(const PartitionKey& partition, uint64_t file_id) const;
@@ -293,6 +359,8 @@ class Engine {
   std::vector<std::shared_ptr<MemTable>> immutables_ GUARDED_BY(mu_);
   int64_t frozen_checkpoint_ns_ GUARDED_BY(mu_) = 0;
   std::shared_ptr<const FileSet> files_ GUARDED_BY(mu_);
+  // Rollup definitions; changed under drop_mu_ too, so a flush sees one set throughout.
+  std::shared_ptr<const std::vector<RollupDef>> rollups_ GUARDED_BY(mu_);
   std::chrono::steady_clock::time_point active_since_ GUARDED_BY(mu_);
   int64_t visible_upto_ns_ GUARDED_BY(mu_) = 0;
   int64_t checkpoint_ns_ GUARDED_BY(mu_) = 0;
@@ -319,6 +387,7 @@ class Engine {
   // largest handed out before it (flush and compaction reserve ids concurrently).
   Mutex catalog_commit_mu_;
   std::atomic<uint64_t> next_file_id_{1};
+  uint64_t next_rollup_id_ GUARDED_BY(drop_mu_) = 1;
   // Start of the first day kept: raised by a drop (under mu_, with its file-set swap) and by
   // the clock passing a day boundary (OldestKeptNs, anywhere); never lowered. Atomic so AddLine
   // checks each line without the engine's lock.

@@ -119,10 +119,16 @@ Status Engine::FlushMemTable(const MemTable& frozen, int64_t checkpoint_ns, bool
   // Rows already in chunk files decide which memtable rows are new versions: an identical
   // rewrite (a retried batch) must cost nothing on disk. Only this flush changes the file set.
   Snapshot on_disk;
+  std::shared_ptr<const std::vector<RollupDef>> rollups;  // fixed while drop_mu_ is held
   {
     MutexLock lock(&mu_);
     on_disk.files = files_;
+    rollups = rollups_;
   }
+  // One atomic catalog batch: the new files, new series and fields, the checkpoint, and the
+  // rollup buckets this memtable touches, rewritten as the new files make them.
+  CatalogBatch batch;
+  RollupScratch rollup_scratch;
   frozen.ForEachColumn([&](SeriesId id, const std::string& field, const VersionColumn& column) {
     if (!status.ok()) return;
     const SeriesInfo* info = series_.Get(id);
@@ -132,6 +138,11 @@ Status Engine::FlushMemTable(const MemTable& frozen, int64_t checkpoint_ns, bool
     }
     sorted = column;
     SortVersions(&sorted);
+    if (!rollups->empty()) {
+      status = PutFlushedRollupBuckets(*rollups, on_disk, *info, field, sorted, &rollup_scratch,
+                                       &batch);
+      if (!status.ok()) return;
+    }
     // Rows are in valid-time order, so each UTC day is one contiguous run.
     for (size_t begin = 0; begin < sorted.size() && status.ok();) {
       const int64_t day = DayOf(sorted.valid_ns[begin]);
@@ -202,8 +213,6 @@ Status Engine::FlushMemTable(const MemTable& frozen, int64_t checkpoint_ns, bool
   if (status.ok() && options_.flush_hook) status = options_.flush_hook("after_rename");
   if (!status.ok()) return status;  // leftovers are orphans: removed at the next start
 
-  // One atomic catalog batch: the new files, new series and fields, and the checkpoint.
-  CatalogBatch batch;
   for (const ChunkFileMeta& meta : metas) batch.AddFile(meta);
   const size_t series_now = series_.size();
   for (uint64_t id = persisted_series_ + 1; id <= series_now; ++id) {

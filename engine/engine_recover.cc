@@ -68,7 +68,13 @@ Status Engine::LoadCatalog(int64_t* checkpoint_ns, int64_t* high_water_ns) {
     });
   }
   STRATA_RETURN_IF_ERROR(RemoveOrphanFiles(*files));
+  {
+    MutexLock drop_lock(&drop_mu_);
+    next_rollup_id_ = state.next_rollup_id;
+    for (const RollupDef& r : state.rollups) next_rollup_id_ = std::max(next_rollup_id_, r.id + 1);
+  }
   MutexLock lock(&mu_);
+  rollups_ = std::make_shared<const std::vector<RollupDef>>(std::move(state.rollups));
   files_ = std::move(files);
   active_ = std::make_shared<MemTable>();
   return Status::OK();

@@ -7,13 +7,18 @@
 
 namespace strata::engine {
 
+void Engine::FillView(ReadView* view) const {
+  view->files = files_;
+  view->oldest_kept_ns = OldestKeptNs();
+  view->memtables = immutables_;
+  view->memtables.push_back(active_);
+  view->visible_ns = visible_upto_ns_;
+}
+
 Engine::Snapshot Engine::GetSnapshot() const {
   Snapshot snapshot;
   MutexLock lock(&mu_);
-  snapshot.files = files_;
-  snapshot.oldest_kept_ns = OldestKeptNs();
-  snapshot.memtables = immutables_;
-  snapshot.memtables.push_back(active_);
+  FillView(&snapshot);
   return snapshot;
 }
 

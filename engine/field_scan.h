@@ -101,6 +101,10 @@ struct ScanContext {
   uint64_t memtable_rows = 0;
   uint64_t last_value_hits = 0;   // (series, field) answered by the last-value cache
   uint64_t last_value_fills = 0;  // cache misses: scanned once for the newest point
+  uint64_t rollup_buckets = 0;     // (series, field, bucket) answered by a rollup row
+  uint64_t rollup_raw_scans = 0;   // scans of a rollup read's raw parts (ends, memtable buckets)
+  // The rollup the statement reads (empty: none). Not summed by +=.
+  std::string rollup;
 
   // Taken by the statement's first ScanFieldBatches and read by all the others, so every
   // (series, field) of one statement sees the same files and the same retention bound: a
@@ -137,6 +141,8 @@ struct ScanContext {
     memtable_rows += o.memtable_rows;
     last_value_hits += o.last_value_hits;
     last_value_fills += o.last_value_fills;
+    rollup_buckets += o.rollup_buckets;
+    rollup_raw_scans += o.rollup_raw_scans;
     return *this;
   }
 };

@@ -86,6 +86,14 @@ struct DeleteStatement {
   std::unique_ptr<Condition> where;  // tag conditions and top-level ANDed time conditions
 };
 
+// CREATE ROLLUP <name> ON <measurement> EVERY <duration> | DROP ROLLUP <name> (DESIGN §8).
+struct RollupStatement {
+  bool create = true;  // false: DROP
+  std::string name;
+  std::string measurement;  // CREATE only
+  int64_t interval_ns = 0;  // CREATE only
+};
+
 // SHOW MEASUREMENTS | SHOW SERIES [FROM m] | SHOW TAG KEYS [FROM m]
 // | SHOW TAG VALUES [FROM m] WITH KEY = k | SHOW FIELD KEYS [FROM m] | SHOW PARTITIONS
 // | SHOW ROLLUPS

@@ -64,10 +64,15 @@ Result<DeleteResult> ExecuteDelete(engine::Engine& engine, const DeleteStatement
 //   SHOW PARTITIONS                       region, date, files, bytes, versions, min_time,
 //                                         max_time: the chunk files of each partition (flushed
 //                                         data only; memtable rows belong to no partition yet)
-//   SHOW ROLLUPS                          name, measurement, interval, aggregates: header only
-//                                         until rollups exist (issue 6)
+//   SHOW ROLLUPS                          name, measurement, interval (e.g. 1h), aggregates,
+//                                         system_time (what the rows reflect: the checkpoint)
 // FROM an unknown measurement answers the header alone. WHERE compares tags only (ParseShow)
 // and matches as in SELECT (series_filter.h).
 Status ExecuteShow(const engine::Engine& engine, const ShowStatement& statement, ResultSink& sink);
+
+// CREATE ROLLUP builds the rollup from the flushed data (Engine::CreateRollup; rows still in
+// memtables join it at their flush) and records it; DROP ROLLUP removes it. InvalidArgument for
+// a taken name, NotFound for an unknown one.
+Status ExecuteRollup(engine::Engine& engine, const RollupStatement& statement);
 
 }  // namespace strata::query

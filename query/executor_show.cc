@@ -116,6 +116,30 @@ Status ShowPartitions(const engine::Engine& engine, ResultSink& sink) {
   return Status::OK();
 }
 
+// 3600000000000 -> "1h": the largest unit that divides the interval exactly.
+std::string FormatInterval(int64_t ns) {
+  static constexpr std::pair<int64_t, const char*> kUnits[] = {
+      {86'400'000'000'000, "d"}, {3'600'000'000'000, "h"}, {60'000'000'000, "m"},
+      {1'000'000'000, "s"},      {1'000'000, "ms"},         {1'000, "us"}};
+  for (const auto& [unit, suffix] : kUnits) {
+    if (ns % unit == 0) return std::to_string(ns / unit) + suffix;
+  }
+  return std::to_string(ns) + "ns";
+}
+
+// The rollups with the system time their rows reflect: newer commits are still in memtables
+// (queries read the buckets those touch from raw data).
+Status ShowRollups(const engine::Engine& engine, ResultSink& sink) {
+  const int64_t reflects = engine.Stats().rollup_system_time_ns;
+  std::vector<Row> rows;
+  for (const engine::RollupDef& r : engine.Rollups()) {
+    rows.push_back({r.name, r.measurement, FormatInterval(r.interval_ns),
+                    "count,sum,mean,min,max,first,last,spread", std::to_string(reflects)});
+  }
+  return Answer({"name", "measurement", "interval", "aggregates", "system_time"}, std::move(rows),
+                sink);
+}
+
 }  // namespace
 
 Status ExecuteShow(const engine::Engine& engine, const ShowStatement& statement, ResultSink& sink) {
@@ -137,8 +161,7 @@ Status ExecuteShow(const engine::Engine& engine, const ShowStatement& statement,
     case What::kPartitions:
       return ShowPartitions(engine, sink);
     case What::kRollups:
-      // Rollups arrive with issue 6; until then there are none to list.
-      return sink.Header({"name", "measurement", "interval", "aggregates"});
+      return ShowRollups(engine, sink);
   }
   return Status::Internal("unknown SHOW statement");
 }

@@ -154,8 +154,13 @@ Status ExecuteExplain(const engine::Engine& engine, const SelectStatement& state
     }
   }
   plan.push_back("rows: " + std::to_string(rows.rows()));
-  // Rollups arrive with issue 6; no query reads one yet.
-  plan.push_back("rollups: none");
+  if (counters.rollup.empty()) {
+    plan.push_back("rollups: none");
+  } else {
+    plan.push_back("rollups: " + counters.rollup + " (" + std::to_string(counters.rollup_buckets) +
+                   " buckets from the rollup, " + std::to_string(counters.rollup_raw_scans) +
+                   " raw scans of partial or unflushed buckets)");
+  }
 
   STRATA_RETURN_IF_ERROR(sink.Header({"plan"}));
   for (const std::string& line : plan) STRATA_RETURN_IF_ERROR(sink.Row({line}));

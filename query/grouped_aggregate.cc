@@ -214,6 +214,49 @@ bool AnsweredByLastValues(const SelectStatement& statement, const WhereClause& w
                      [](const ItemPlan& item) { return item.kind == AggregateKind::kLast; });
 }
 
+// A rollup bucket's statistics give these aggregates exactly (count, sum and mean from count and
+// sum; spread from min and max); median, percentile and stddev need every point.
+bool RollupAnswers(AggregateKind kind) {
+  switch (kind) {
+    case AggregateKind::kCount:
+    case AggregateKind::kSum:
+    case AggregateKind::kMean:
+    case AggregateKind::kMin:
+    case AggregateKind::kMax:
+    case AggregateKind::kFirst:
+    case AggregateKind::kLast:
+    case AggregateKind::kSpread:
+      return true;
+    default:
+      return false;
+  }
+}
+
+// Whether the statement may read a rollup at all (DESIGN §8): no AS OF (rollups know no
+// history), no field condition (it picks points, not buckets), and only aggregates of numeric
+// fields that bucket statistics give.
+bool MayReadRollup(const SelectStatement& statement, const WhereClause& where,
+                   const std::vector<ItemPlan>& items) {
+  if (statement.as_of_ns || !where.fields.empty() || items.empty()) return false;
+  return std::all_of(items.begin(), items.end(), [](const ItemPlan& item) {
+    return RollupAnswers(item.kind) && engine::RollupKeeps(item.type);
+  });
+}
+
+// The coarsest rollup whose buckets tile the statement's: GROUP BY time's interval and offset
+// are multiples of its interval (any rollup serves a whole-range aggregate).
+std::optional<engine::RollupDef> PickRollup(const std::vector<engine::RollupDef>& rollups,
+                                            const GroupBy& group_by) {
+  std::optional<engine::RollupDef> best;
+  for (const engine::RollupDef& r : rollups) {
+    if (group_by.interval_ns % r.interval_ns != 0 || group_by.offset_ns % r.interval_ns != 0) {
+      continue;
+    }
+    if (!best || r.interval_ns > best->interval_ns) best = r;
+  }
+  return best;
+}
+
 }  // namespace
 
 Status ExecuteAggregates(const engine::Engine& engine, const SelectStatement& statement,
@@ -269,6 +312,17 @@ Status ExecuteAggregates(const engine::Engine& engine, const SelectStatement& st
       where.fields.empty() ? NarrowedStart(statement, where.time) : std::nullopt;
   const int64_t scan_min_ns = narrowed ? *narrowed : where.time.min_ns;
   const bool from_last_values = AnsweredByLastValues(statement, where, items);
+  // Rollup reads need a context to carry their view; a caller without counters gets a local one.
+  engine::ScanContext local_context;
+  if (counters == nullptr) counters = &local_context;
+  std::optional<engine::RollupDef> rollup;
+  if (!from_last_values && MayReadRollup(statement, where, items)) {
+    engine::Engine::RollupRead read = engine.BeginRollupRead(statement.measurement, counters);
+    rollup = PickRollup(read.rollups, group_by);
+    // Raw parts read as of the view's newest commit, which the rollup rows never pass.
+    if (!read.rollups.empty()) as_of = read.as_of;
+    if (rollup) counters->rollup = rollup->name;
+  }
   if (where.time.min_ns < where.time.max_ns) {
     for (auto& [key, group] : groups) {
       for (const engine::SeriesInfo* s : group.series) {
@@ -305,9 +359,16 @@ Status ExecuteAggregates(const engine::Engine& engine, const SelectStatement& st
           TimeFilteringConsumer filtered(matching, consumer);
           engine::FieldScanConsumer& sink_for_scan =
               where.fields.empty() ? static_cast<engine::FieldScanConsumer&>(consumer) : filtered;
-          STRATA_RETURN_IF_ERROR(engine.ScanFieldBatches(
-              s->id, fields[f], scan_min_ns, where.time.max_ns, as_of, sink_for_scan, counters));
-          if (counters != nullptr && counters->OverMemory()) {
+          if (rollup) {
+            STRATA_RETURN_IF_ERROR(engine.ScanFieldRollup(*rollup, s->id, fields[f], scan_min_ns,
+                                                          where.time.max_ns, as_of, consumer,
+                                                          counters));
+          } else {
+            STRATA_RETURN_IF_ERROR(engine.ScanFieldBatches(s->id, fields[f], scan_min_ns,
+                                                           where.time.max_ns, as_of,
+                                                           sink_for_scan, counters));
+          }
+          if (counters->OverMemory()) {
             return engine::MemoryExceeded(*counters);
           }
         }

@@ -72,4 +72,8 @@ Result<DeleteStatement> ParseDelete(std::string_view text, int64_t now_ns);
 // with AND, OR and parentheses; a time condition is an error.
 Result<ShowStatement> ParseShow(std::string_view text);
 
+// Parses CREATE ROLLUP <name> ON <measurement> EVERY <duration> or DROP ROLLUP <name>. The
+// duration is at least 1s (finer buckets would hold about one point each and save nothing).
+Result<RollupStatement> ParseRollup(std::string_view text);
+
 }  // namespace strata::query

@@ -218,6 +218,8 @@ void Session::HandleCommand(std::string_view keyword, std::string_view line, std
     Delete(line, out);
   } else if (keyword == "STATS") {
     Stats(out);
+  } else if (keyword == "CREATE" || keyword == "DROP") {
+    Rollup(line, out);
   } else if (keyword == "COMPACT" && compactor_ != nullptr) {
     Compact(line, out);
   } else if (keyword == "FLUSH") {
@@ -305,6 +307,25 @@ void Session::Delete(std::string_view text, std::string* out) {
                  deleted->system_time_ns);
 }
 
+void Session::Rollup(std::string_view text, std::string* out) {
+  // The connection's writes first: CREATE ROLLUP then covers them (from memtables until flushed).
+  if (!CatchUp(out)) return;
+  auto statement = query::ParseRollup(text);
+  if (!statement.ok()) {
+    out->append("ERR " + OneLine(statement.status().message()) + "\n");
+    return;
+  }
+  Status done = query::ExecuteRollup(engine_, *statement);
+  if (!done.ok()) {
+    const bool users = done.code() == StatusCode::kInvalidArgument ||
+                       done.code() == StatusCode::kNotFound;
+    out->append(users ? "ERR " + OneLine(done.message()) + "\n"
+                      : "ERR rollup failed: " + OneLine(done.ToString()) + "\n");
+    return;
+  }
+  out->append("OK\n");
+}
+
 void Session::Stats(std::string* out) {
   const engine::EngineStats s = engine_.Stats();
   const std::pair<const char*, int64_t> rows[] = {
@@ -323,6 +344,12 @@ void Session::Stats(std::string* out) {
       {"max_files_per_partition", static_cast<int64_t>(s.max_files_per_partition)},
       {"recovered_wal_records", static_cast<int64_t>(s.recovered_records)},
       {"recovered_truncated_bytes", static_cast<int64_t>(s.recovered_truncated_bytes)},
+      {"rollups", static_cast<int64_t>(s.rollups)},
+      // Rollup rows reflect commits up to the checkpoint; newer ones (still in memtables) are
+      // read raw for the buckets they touch, so the lag costs speed, never exactness.
+      {"rollup_lag_ms", s.rollups == 0 || s.memtable_points == 0
+                            ? 0
+                            : (s.last_system_time_ns - s.rollup_system_time_ns) / 1'000'000},
   };
   out->append("name\tvalue\n");
   for (const auto& [name, value] : rows) {

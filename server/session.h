@@ -58,6 +58,8 @@ class Session {
   void Select(std::string_view text, std::string* out);  // also EXPLAIN SELECT
   void Show(std::string_view text, std::string* out);
   void Delete(std::string_view text, std::string* out);
+  // CREATE ROLLUP / DROP ROLLUP.
+  void Rollup(std::string_view text, std::string* out);
   void Stats(std::string* out);
   void Compact(std::string_view text, std::string* out);
 

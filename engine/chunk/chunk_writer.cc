@@ -10,9 +10,7 @@
 #include "util/neumaier_sum.h"
 
 namespace strata::engine::chunk {
-namespace {
-
-BlockStats ComputeStats(const VersionColumn& c, size_t begin, size_t end) {
+BlockStats ComputeBlockStats(const VersionColumn& c, size_t begin, size_t end) {
   BlockStats s;
   s.count = static_cast<uint32_t>(end - begin);
   s.min_valid_ns = c.valid_ns[begin];
@@ -99,6 +97,8 @@ BlockStats ComputeStats(const VersionColumn& c, size_t begin, size_t end) {
   }
   return s;
 }
+
+namespace {
 
 void EncodeBlockRef(const BlockRef& r, std::string* out) {
   PutVarint64(out, r.offset);
@@ -205,7 +205,7 @@ Status ChunkWriter::WriteBlock(const VersionColumn& c, size_t begin, size_t end,
   ref->raw_size = static_cast<uint32_t>(raw_.size());
   ref->compression = static_cast<uint8_t>(used);
   ref->checksum = Checksum64(stored_);
-  ref->stats = ComputeStats(c, begin, end);
+  ref->stats = ComputeBlockStats(c, begin, end);
   return file_->Append(stored_);
 }
 

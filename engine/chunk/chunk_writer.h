@@ -29,6 +29,11 @@ struct ChunkSummary {
   int64_t min_system_ns = 0, max_system_ns = 0;
 };
 
+// The statistics of rows [begin, end) of a column sorted by valid time, as a block stores them
+// (count, sum, min, max, first, last and the flags saying which are exact). Rollup buckets are
+// computed the same way, so the query engine treats both alike.
+BlockStats ComputeBlockStats(const VersionColumn& column, size_t begin, size_t end);
+
 class ChunkWriter {
  public:
   // env must outlive the writer. Blocks are compressed with `compression`: LZ4 for flushes

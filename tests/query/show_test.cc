@@ -207,11 +207,22 @@ TEST_F(ShowTest, PartitionsListFlushedChunkFilesPerRegionAndDate) {
                   {"us", "2026-01-01", "1", "2", d1, d1}}));
 }
 
-TEST_F(ShowTest, RollupsAnswerTheHeaderOnlyForNow) {
+TEST_F(ShowTest, RollupsListNameMeasurementIntervalAndTheSystemTimeTheyReflect) {
   WriteSchema();
+  const Columns columns{"name", "measurement", "interval", "aggregates", "system_time"};
+  EXPECT_EQ(ShowOk("SHOW ROLLUPS").columns(), columns);
+  EXPECT_EQ(ShowOk("SHOW ROLLUPS").rows(), Rows{});
+  ASSERT_TRUE(engine_->Flush().ok());
+  ASSERT_TRUE(engine_->CreateRollup("cpu_1h", "cpu", 3'600'000'000'000).ok());
+  ASSERT_TRUE(engine_->CreateRollup("cpu_90s", "cpu", 90'000'000'000).ok());
+  ASSERT_TRUE(engine_->CreateRollup("a_day", "mem", 86'400'000'000'000).ok());
+  const std::string reflects = std::to_string(engine_->Stats().rollup_system_time_ns);
+  const std::string aggregates = "count,sum,mean,min,max,first,last,spread";
   const TableSink got = ShowOk("SHOW ROLLUPS");
-  EXPECT_EQ(got.columns(), (Columns{"name", "measurement", "interval", "aggregates"}));
-  EXPECT_EQ(got.rows(), Rows{});
+  EXPECT_EQ(got.columns(), columns);
+  EXPECT_EQ(got.rows(), (Rows{{"a_day", "mem", "1d", aggregates, reflects},
+                              {"cpu_1h", "cpu", "1h", aggregates, reflects},
+                              {"cpu_90s", "cpu", "90s", aggregates, reflects}}));
 }
 
 }  // namespace

@@ -639,6 +639,34 @@ TEST_F(SessionTest, ExplainSelectAnswersThePlanAsATable) {
   }
 }
 
+TEST_F(SessionTest, CreateAndDropRollupAnswerOkOrOneErrLine) {
+  auto s = NewSession();
+  // Without SYNC or FLUSH: the connection's writes are in a memtable, read raw until flushed.
+  EXPECT_EQ(Send(*s, "cpu,host=a v=1 1\ncpu,host=a v=2 2000000000\n"), "");
+  EXPECT_EQ(Send(*s, "CREATE ROLLUP cpu_1s ON cpu EVERY 1s\n"), "OK\n");
+  EXPECT_EQ(Query(*s, "SHOW ROLLUPS").rows.size(), 1u);
+  Answer a = Query(*s, "SELECT sum(v) FROM cpu GROUP BY time(1s)");
+  EXPECT_EQ(a.rows, (std::vector<std::vector<std::string>>{
+                        {"1970-01-01T00:00:00.000000000Z", "1"},
+                        {"1970-01-01T00:00:01.000000000Z", ""},
+                        {"1970-01-01T00:00:02.000000000Z", "2"}}));
+  EXPECT_EQ(Send(*s, "FLUSH\n"), "OK\n");
+  a = Query(*s, "EXPLAIN SELECT sum(v) FROM cpu GROUP BY time(1s)");
+  ASSERT_FALSE(a.rows.empty());
+  EXPECT_EQ(a.rows.back()[0],
+            "rollups: cpu_1s (2 buckets from the rollup, 0 raw scans of partial or unflushed "
+            "buckets)");
+  EXPECT_EQ(Send(*s, "CREATE ROLLUP cpu_1s ON cpu EVERY 1m\n"),
+            "ERR rollup cpu_1s already exists\n");
+  EXPECT_EQ(Send(*s, "CREATE ROLLUP x ON cpu EVERY 10\n"),
+            "ERR 1:30 expected a duration such as 1m or 1h, found '10'\n");
+  EXPECT_EQ(Send(*s, "DROP ROLLUP cpu_1s\n"), "OK\n");
+  EXPECT_EQ(Send(*s, "drop rollup cpu_1s\n"), "ERR no rollup named cpu_1s\n");
+  EXPECT_EQ(Send(*s, "DROP TABLE cpu\n"), "ERR 1:6 expected ROLLUP, found 'TABLE'\n");
+  EXPECT_EQ(Query(*s, "SHOW ROLLUPS").rows.size(), 0u);
+  EXPECT_EQ(Send(*s, "PING\n"), "PONG\n");
+}
+
 TEST_F(SessionTest, MalformedShowAndExplainAreErrLinesAndTheConnectionContinues) {
   auto s = NewSession();
   std::string reply = Send(*s, "SHOW TAGS\nPING\n");
