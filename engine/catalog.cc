@@ -172,7 +172,9 @@ Result<std::unique_ptr<Catalog>> Catalog::Open(const std::string& dir,
                                                const std::string& partition_tag) {
   rocksdb::Options options;
   options.create_if_missing = true;
-  options.max_open_files = 64;  // metadata only: a handful of small SST files
+  // Metadata and rollup rows: tens of files, which must stay open (reopening one per read of
+  // rollup rows would cost more than the read).
+  options.max_open_files = 512;
   options.keep_log_file_num = 2;
   options.info_log_level = rocksdb::InfoLogLevel::WARN_LEVEL;
   // RocksDB preallocates its log to ~1.1x the write buffer (tens of MiB of disk blocks) for
@@ -325,6 +327,35 @@ Status Catalog::ForEachRollupRow(
     STRATA_RETURN_IF_ERROR(visit(bucket, ToView(it->value())));
   }
   return FromRocks(it->status(), "rollup scan");
+}
+
+Result<std::optional<std::string>> Catalog::GetRollupRow(uint64_t rollup_id, SeriesId series,
+                                                         std::string_view field,
+                                                         int64_t start) const {
+  std::string value;
+  rocksdb::Status got = db_->Get(rocksdb::ReadOptions(),
+                                 ToSlice(RollupRowKey(rollup_id, series, field, start)), &value);
+  if (got.IsNotFound()) return std::optional<std::string>();
+  STRATA_RETURN_IF_ERROR(FromRocks(got, "read rollup row"));
+  return std::optional<std::string>(std::move(value));
+}
+
+Result<bool> Catalog::HasRollupRows(uint64_t rollup_id) const {
+  const std::string prefix = RollupIdPrefix(rollup_id);
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions()));
+  it->Seek(ToSlice(prefix));
+  const bool found = it->Valid() && ToView(it->key()).starts_with(prefix);
+  STRATA_RETURN_IF_ERROR(FromRocks(it->status(), "rollup rows"));
+  return found;
+}
+
+Status Catalog::CompactRollupRows(uint64_t rollup_id) {
+  STRATA_RETURN_IF_ERROR(FromRocks(db_->Flush(rocksdb::FlushOptions()), "flush"));
+  const std::string begin = RollupIdPrefix(rollup_id);
+  const std::string end = RollupIdPrefix(rollup_id + 1);
+  const rocksdb::Slice b = ToSlice(begin), e = ToSlice(end);
+  rocksdb::CompactRangeOptions options;
+  return FromRocks(db_->CompactRange(options, &b, &e), "compact rollup rows");
 }
 
 Result<std::vector<SeriesId>> Catalog::SeriesWithTag(std::string_view measurement,

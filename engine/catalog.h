@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -94,13 +95,25 @@ class Catalog {
 
   // Rollup rows (DESIGN §8) are the one part of the catalog that grows with time; Load skips them.
   std::shared_ptr<const CatalogSnapshot> NewSnapshot() const;
-  // Visits the rows of (rollup, series, field) with bucket start in [from_bucket, to_bucket),
-  // in bucket order, as of the snapshot (null: the latest state). value is the encoded bucket
-  // (engine/rollup.h), valid during the call. A visit error stops the walk and is returned.
+  // A rollup row is keyed by (rollup, series, field, start) and holds one segment of buckets
+  // (engine/rollup.h); the catalog does not look inside.
+  // Visits the rows of (rollup, series, field) with start in [from, to), in start order, as of
+  // the snapshot (null: the latest state). value is valid during the call. A visit error stops
+  // the walk and is returned.
   Status ForEachRollupRow(const CatalogSnapshot* snapshot, uint64_t rollup_id, SeriesId series,
-                          std::string_view field, int64_t from_bucket, int64_t to_bucket,
-                          const std::function<Status(int64_t bucket, std::string_view value)>&
+                          std::string_view field, int64_t from, int64_t to,
+                          const std::function<Status(int64_t start, std::string_view value)>&
                               visit) const;
+  // The latest value of one row; nullopt if there is none.
+  Result<std::optional<std::string>> GetRollupRow(uint64_t rollup_id, SeriesId series,
+                                                  std::string_view field, int64_t start) const;
+
+  // Whether any row of the rollup id exists (a create that failed before its last commit leaves
+  // some behind).
+  Result<bool> HasRollupRows(uint64_t rollup_id) const;
+  // Moves the rollup's rows into sorted, compacted files, so that reading them merges no
+  // memtable or overlapping files: done once after a create wrote them all.
+  Status CompactRollupRows(uint64_t rollup_id);
 
   // Series ids of the tag (measurement, key, value), ascending.
   Result<std::vector<SeriesId>> SeriesWithTag(std::string_view measurement, std::string_view key,
@@ -136,13 +149,13 @@ class CatalogBatch {
   void DeleteRollup(const RollupDef& rollup);
   // Every row of a rollup id, defined or not (left over by a create that did not finish).
   void DeleteRollupRows(uint64_t rollup_id);
-  void PutRollupRow(uint64_t rollup_id, SeriesId series, std::string_view field, int64_t bucket,
+  void PutRollupRow(uint64_t rollup_id, SeriesId series, std::string_view field, int64_t start,
                     std::string_view value);
   void DeleteRollupRow(uint64_t rollup_id, SeriesId series, std::string_view field,
-                       int64_t bucket);
-  // The rows of (rollup, series, field) with bucket start before `bucket` (retention).
+                       int64_t start);
+  // The rows of (rollup, series, field) with start before `start` (retention).
   void DeleteRollupRowsBefore(uint64_t rollup_id, SeriesId series, std::string_view field,
-                              int64_t bucket);
+                              int64_t start);
   size_t count() const;
   bool empty() const;
 

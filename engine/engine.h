@@ -18,6 +18,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -308,15 +309,22 @@ class Engine {
   // engine_rollup.cc
   struct RollupScratch {
     VersionColumn rows, points;
+    // Buckets computed and not yet written; nullopt: the bucket has no point (any more).
+    std::map<int64_t, std::optional<RollupBucket>> changes;
   };
-  // Records the rollup rows of the buckets in [lo, hi) (bucket-aligned) of (series, field) as
-  // the files of `on_disk` plus `fresh` (rows sorted by valid time, may be null) resolve them;
-  // with delete_empty, buckets left without points lose their rows.
-  Status PutRollupBuckets(const RollupDef& rollup, const Snapshot& on_disk, const SeriesInfo& info,
-                          const std::string& field, const VersionColumn* fresh, int64_t lo,
-                          int64_t hi, bool delete_empty, RollupScratch* scratch,
-                          CatalogBatch* batch) const;
-  // Flush: the rollup rows of every bucket the frozen column `sorted` touches.
+  // Adds to scratch->changes the buckets in [lo, hi) (bucket-aligned) of (series, field) as the
+  // files of `on_disk` plus `fresh` (rows sorted by valid time, may be null) resolve them; with
+  // record_empty, also the buckets left without points.
+  Status ComputeRollupBuckets(const RollupDef& rollup, const Snapshot& on_disk,
+                              const SeriesInfo& info, const std::string& field,
+                              const VersionColumn* fresh, int64_t lo, int64_t hi,
+                              bool record_empty, RollupScratch* scratch) const;
+  // Writes the segments of scratch->changes that start before `before` into batch and drops
+  // those changes; with merge, over the segments' stored buckets.
+  Status WriteRollupSegments(const RollupDef& rollup, const SeriesInfo& info,
+                             const std::string& field, int64_t before, bool merge,
+                             RollupScratch* scratch, CatalogBatch* batch) const;
+  // Flush: the rollup buckets the frozen column `sorted` touches.
   Status PutFlushedRollupBuckets(const std::vector<RollupDef>& rollups, const Snapshot& on_disk,
                                  const SeriesInfo& info, const std::string& field,
                                  const VersionColumn& sorted, RollupScratch* scratch,

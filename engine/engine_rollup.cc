@@ -6,6 +6,7 @@
 #include <cctype>
 
 #include "engine/engine.h"
+#include "util/logging.h"
 
 namespace strata::engine {
 namespace {
@@ -31,11 +32,10 @@ bool ValidRollupName(std::string_view name) {
 
 }  // namespace
 
-Status Engine::PutRollupBuckets(const RollupDef& rollup, const Snapshot& on_disk,
-                                const SeriesInfo& info, const std::string& field,
-                                const VersionColumn* fresh, int64_t lo, int64_t hi,
-                                bool delete_empty, RollupScratch* scratch,
-                                CatalogBatch* batch) const {
+Status Engine::ComputeRollupBuckets(const RollupDef& rollup, const Snapshot& on_disk,
+                                    const SeriesInfo& info, const std::string& field,
+                                    const VersionColumn* fresh, int64_t lo, int64_t hi,
+                                    bool record_empty, RollupScratch* scratch) const {
   VersionColumn& rows = scratch->rows;
   rows.Clear();
   STRATA_RETURN_IF_ERROR(CollectVersions(on_disk, info, field, lo, hi, kNoEndNs, &rows));
@@ -53,20 +53,56 @@ Status Engine::PutRollupBuckets(const RollupDef& rollup, const Snapshot& on_disk
   ResolveVersionSpans(rows, lo, hi, kNoEndNs, [&](size_t begin, size_t end) {
     for (size_t i = begin; i < end; ++i) points.AppendRow(rows, i);
   });
-  int64_t next = lo;  // the first bucket not yet written
-  ForEachRollupBucket(points, rollup.interval_ns, [&](int64_t start, const RollupBucket& bucket) {
-    if (delete_empty) {
-      for (int64_t empty = next; empty < start; empty = RollupBucketEnd(empty, rollup.interval_ns)) {
-        batch->DeleteRollupRow(rollup.id, info.id, field, empty);
+  const int64_t interval = rollup.interval_ns;
+  int64_t next = lo;  // the first bucket not yet recorded
+  auto record_empty_until = [&](int64_t until) {
+    if (!record_empty) return;
+    for (; next != kNoEndNs && BeforeRangeEnd(next, until); next = RollupBucketEnd(next, interval)) {
+      scratch->changes[next] = std::nullopt;
+    }
+  };
+  ForEachRollupBucket(points, interval, [&](int64_t start, const RollupBucket& bucket) {
+    record_empty_until(start);
+    scratch->changes[start] = bucket;
+    next = RollupBucketEnd(start, interval);
+  });
+  record_empty_until(hi);
+  return Status::OK();
+}
+
+Status Engine::WriteRollupSegments(const RollupDef& rollup, const SeriesInfo& info,
+                                   const std::string& field, int64_t before, bool merge,
+                                   RollupScratch* scratch, CatalogBatch* batch) const {
+  auto& changes = scratch->changes;
+  while (!changes.empty()) {
+    const int64_t segment = RollupSegmentStart(changes.begin()->first, rollup.interval_ns);
+    if (segment >= before) break;
+    RollupSegment buckets;
+    if (merge) {
+      STRATA_ASSIGN_OR_RETURN(std::optional<std::string> stored,
+                              catalog_->GetRollupRow(rollup.id, info.id, field, segment));
+      if (stored && !ForEachBucketOfSegment(*stored, [&](int64_t start, const RollupBucket& b) {
+            buckets[start] = b;
+          })) {
+        return Status::Corruption("catalog: rollup " + rollup.name + " has a bad row for " +
+                                  info.key + " " + field + " at " + std::to_string(segment));
       }
     }
-    batch->PutRollupRow(rollup.id, info.id, field, start, EncodeRollupBucket(bucket));
-    next = RollupBucketEnd(start, rollup.interval_ns);
-  });
-  if (delete_empty) {
-    for (int64_t empty = next; BeforeRangeEnd(empty, hi) && empty != kNoEndNs;
-         empty = RollupBucketEnd(empty, rollup.interval_ns)) {
-      batch->DeleteRollupRow(rollup.id, info.id, field, empty);
+    auto it = changes.begin();
+    for (; it != changes.end() &&
+           RollupSegmentStart(it->first, rollup.interval_ns) == segment;
+         ++it) {
+      if (it->second) {
+        buckets[it->first] = *it->second;
+      } else {
+        buckets.erase(it->first);
+      }
+    }
+    changes.erase(changes.begin(), it);
+    if (buckets.empty()) {
+      if (merge) batch->DeleteRollupRow(rollup.id, info.id, field, segment);
+    } else {
+      batch->PutRollupRow(rollup.id, info.id, field, segment, EncodeRollupSegment(buckets));
     }
   }
   return Status::OK();
@@ -80,7 +116,8 @@ Status Engine::PutFlushedRollupBuckets(const std::vector<RollupDef>& rollups,
   for (const RollupDef& rollup : rollups) {
     if (rollup.measurement != info.measurement) continue;
     const int64_t interval = rollup.interval_ns;
-    // Runs of adjacent touched buckets, each rewritten from one scan of its range.
+    scratch->changes.clear();
+    // Runs of adjacent touched buckets, each recomputed from one scan of its range.
     for (size_t i = 0; i < sorted.size();) {
       const int64_t lo = RollupBucketStart(sorted.valid_ns[i], interval);
       int64_t hi = RollupBucketEnd(lo, interval);
@@ -93,9 +130,12 @@ Status Engine::PutFlushedRollupBuckets(const std::vector<RollupDef>& rollups,
           break;
         }
       }
-      STRATA_RETURN_IF_ERROR(PutRollupBuckets(rollup, on_disk, info, field, &sorted, lo, hi,
-                                              /*delete_empty=*/true, scratch, batch));
+      STRATA_RETURN_IF_ERROR(ComputeRollupBuckets(rollup, on_disk, info, field, &sorted, lo, hi,
+                                                  /*record_empty=*/true, scratch));
     }
+    // Every touched segment at once: several runs may share one.
+    STRATA_RETURN_IF_ERROR(WriteRollupSegments(rollup, info, field, kNoEndNs, /*merge=*/true,
+                                               scratch, batch));
   }
   return Status::OK();
 }
@@ -106,7 +146,9 @@ Result<RollupDef> Engine::CreateRollup(std::string_view name, std::string_view m
     return Status::InvalidArgument("a rollup name is 1 to 255 letters, digits, '_', '-' or '.'");
   }
   if (measurement.empty()) return Status::InvalidArgument("a rollup needs a measurement");
-  if (interval_ns <= 0) return Status::InvalidArgument("a rollup's interval must be positive");
+  if (interval_ns <= 0 || interval_ns > kMaxRollupIntervalNs) {
+    return Status::InvalidArgument("a rollup's interval is more than 0 and at most 366d");
+  }
   // No flush runs while the rollup is built: the files and the checkpoint stay as read here, and
   // the next flush rewrites the buckets its memtable touches, this rollup's included.
   MutexLock drop_lock(&drop_mu_);
@@ -126,7 +168,10 @@ Result<RollupDef> Engine::CreateRollup(std::string_view name, std::string_view m
   rollup.interval_ns = interval_ns;
 
   auto batch = std::make_unique<CatalogBatch>();
-  batch->DeleteRollupRows(rollup.id);  // left by a create that failed before its last commit
+  // Rows left by a create that failed before its last commit. Only then: a range deletion
+  // slows every later read of the rows.
+  STRATA_ASSIGN_OR_RETURN(const bool leftovers, catalog_->HasRollupRows(rollup.id));
+  if (leftovers) batch->DeleteRollupRows(rollup.id);
   RollupScratch scratch;
   for (const SeriesInfo* info : series_.SeriesOf(measurement)) {
     const std::string region(RegionOf(*info));
@@ -144,8 +189,12 @@ Result<RollupDef> Engine::CreateRollup(std::string_view name, std::string_view m
         const int64_t lo = std::max(RollupBucketStart(first, interval_ns), done);
         const int64_t hi = RollupBucketEnd(RollupBucketStart(last, interval_ns), interval_ns);
         if (lo != INT64_MIN && !BeforeRangeEnd(lo, hi)) continue;
-        STRATA_RETURN_IF_ERROR(PutRollupBuckets(rollup, on_disk, *info, field, nullptr, lo, hi,
-                                                /*delete_empty=*/false, &scratch, batch.get()));
+        STRATA_RETURN_IF_ERROR(ComputeRollupBuckets(rollup, on_disk, *info, field, nullptr, lo,
+                                                    hi, /*record_empty=*/false, &scratch));
+        // Segments before the one holding hi are complete: later days start at hi or after.
+        STRATA_RETURN_IF_ERROR(WriteRollupSegments(
+            rollup, *info, field, hi == kNoEndNs ? kNoEndNs : RollupSegmentStart(hi, interval_ns),
+            /*merge=*/false, &scratch, batch.get()));
         done = hi;
         if (batch->count() >= kRowsPerCreateBatch) {
           STRATA_RETURN_IF_ERROR(catalog_->Commit(*batch));
@@ -153,6 +202,8 @@ Result<RollupDef> Engine::CreateRollup(std::string_view name, std::string_view m
         }
         if (hi == kNoEndNs) break;
       }
+      STRATA_RETURN_IF_ERROR(WriteRollupSegments(rollup, *info, field, kNoEndNs, /*merge=*/false,
+                                                 &scratch, batch.get()));
     }
   }
   // The definition last: until it is committed the rows belong to no rollup.
@@ -160,6 +211,11 @@ Result<RollupDef> Engine::CreateRollup(std::string_view name, std::string_view m
   batch->SetNextRollupId(rollup.id + 1);
   STRATA_RETURN_IF_ERROR(catalog_->Commit(*batch));
   next_rollup_id_ = rollup.id + 1;
+  // Best effort: the rows are committed either way; only read speed depends on it.
+  if (Status compacted = catalog_->CompactRollupRows(rollup.id); !compacted.ok()) {
+    STRATA_LOG(kWarn, "rollup {}: compacting its rows failed: {}", rollup.name,
+               compacted.ToString());
+  }
   MutexLock lock(&mu_);
   auto rollups = std::make_shared<std::vector<RollupDef>>(*rollups_);
   rollups->push_back(rollup);
@@ -288,26 +344,35 @@ Status Engine::ScanFieldRollup(const RollupDef& rollup, SeriesId series, std::st
   };
 
   if (lo < first) STRATA_RETURN_IF_ERROR(add_raw(lo, first));  // the partial first bucket
-  RollupBucket bucket;
+  auto take_bucket = [&](int64_t start, const RollupBucket& bucket) -> Status {
+    if (start < first || (end != kNoEndNs && start >= end)) return Status::OK();
+    STRATA_RETURN_IF_ERROR(add_dirty_before(start));
+    const int64_t stop = RollupBucketEnd(start, interval);
+    if (next_dirty < dirty.size() && dirty[next_dirty] == start) {
+      ++next_dirty;
+      return add_raw(start, stop);
+    }
+    if (!bucket.usable || bucket.type != *type) return add_raw(start, stop);
+    STRATA_RETURN_IF_ERROR(flush_raw());
+    if (!consumer.TakeBlockStats(*type, bucket.stats)) return add_raw(start, stop);
+    ++context->rollup_buckets;
+    return Status::OK();
+  };
+  const int64_t first_segment = first == INT64_MIN ? INT64_MIN : RollupSegmentStart(first, interval);
   const Status walked = catalog_->ForEachRollupRow(
-      view->catalog.get(), rollup.id, info->id, field, first, end,
-      [&](int64_t start, std::string_view value) -> Status {
-        STRATA_RETURN_IF_ERROR(add_dirty_before(start));
-        const int64_t stop = RollupBucketEnd(start, interval);
-        if (next_dirty < dirty.size() && dirty[next_dirty] == start) {
-          ++next_dirty;
-          return add_raw(start, stop);
-        }
-        if (!DecodeRollupBucket(value, &bucket)) {
+      view->catalog.get(), rollup.id, info->id, field, first_segment, end,
+      [&](int64_t segment, std::string_view value) -> Status {
+        Status taken;
+        const bool decoded = ForEachBucketOfSegment(value, [&](int64_t start,
+                                                               const RollupBucket& bucket) {
+          if (taken.ok()) taken = take_bucket(start, bucket);
+        });
+        if (!decoded) {
           return Status::Corruption("catalog: rollup " + rollup.name + " has a bad row for " +
                                     info->key + " " + std::string(field) + " at " +
-                                    std::to_string(start));
+                                    std::to_string(segment));
         }
-        if (!bucket.usable || bucket.type != *type) return add_raw(start, stop);
-        STRATA_RETURN_IF_ERROR(flush_raw());
-        if (!consumer.TakeBlockStats(*type, bucket.stats)) return add_raw(start, stop);
-        ++context->rollup_buckets;
-        return Status::OK();
+        return taken;
       });
   STRATA_RETURN_IF_ERROR(walked);
   STRATA_RETURN_IF_ERROR(add_dirty_before(end));

@@ -25,9 +25,11 @@ int64_t RollupBucketEnd(int64_t start, int64_t interval_ns) {
   return end >= INT64_MAX ? kNoEndNs : static_cast<int64_t>(end);
 }
 
-std::string EncodeRollupBucket(const RollupBucket& bucket) {
+namespace {
+
+void EncodeRollupBucket(const RollupBucket& bucket, std::string* out_string) {
+  std::string& out = *out_string;
   const chunk::BlockStats& s = bucket.stats;
-  std::string out;
   out.push_back(static_cast<char>(kBucketVersion));
   out.push_back(static_cast<char>(bucket.type));
   out.push_back(static_cast<char>(bucket.usable ? 0 : kUnusable));
@@ -38,10 +40,11 @@ std::string EncodeRollupBucket(const RollupBucket& bucket) {
   for (uint64_t v : {s.sum_bits, s.min_bits, s.max_bits, s.first_bits, s.last_bits}) {
     PutFixed64(&out, v);
   }
-  return out;
 }
 
-bool DecodeRollupBucket(std::string_view in, RollupBucket* bucket) {
+// Decodes one bucket from the front of *in_view.
+bool DecodeRollupBucket(std::string_view* in_view, RollupBucket* bucket) {
+  std::string_view& in = *in_view;
   if (in.size() < 3 || static_cast<uint8_t>(in[0]) != kBucketVersion) return false;
   const auto type = static_cast<uint8_t>(in[1]);
   if (type < static_cast<uint8_t>(FieldType::kFloat) ||
@@ -65,6 +68,31 @@ bool DecodeRollupBucket(std::string_view in, RollupBucket* bucket) {
   in.remove_prefix(1);
   for (uint64_t* v : {&s.sum_bits, &s.min_bits, &s.max_bits, &s.first_bits, &s.last_bits}) {
     if (!GetFixed64(&in, v)) return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+std::string EncodeRollupSegment(const RollupSegment& segment) {
+  std::string out;
+  PutVarint64(&out, segment.size());
+  for (const auto& [start, bucket] : segment) {
+    PutFixed64(&out, static_cast<uint64_t>(start));
+    EncodeRollupBucket(bucket, &out);
+  }
+  return out;
+}
+
+bool ForEachBucketOfSegment(std::string_view in,
+                            const std::function<void(int64_t start, const RollupBucket&)>& visit) {
+  uint64_t count = 0;
+  if (!GetVarint64(&in, &count) || count > static_cast<uint64_t>(kBucketsPerSegment)) return false;
+  RollupBucket bucket;
+  for (uint64_t i = 0; i < count; ++i) {
+    uint64_t start = 0;
+    if (!GetFixed64(&in, &start) || !DecodeRollupBucket(&in, &bucket)) return false;
+    visit(static_cast<int64_t>(start), bucket);
   }
   return in.empty();
 }

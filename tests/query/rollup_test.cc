@@ -95,7 +95,8 @@ TEST_F(RollupTest, AnswersEqualRawDataThroughARandomHistory) {
   std::mt19937_64 rng(20261202);
   auto pick = [&](int n) { return static_cast<int>(rng() % static_cast<uint64_t>(n)); };
   const std::vector<std::string> hosts = {"h0", "h1", "h2", "h3", "h4"};
-  auto time_at = [](int slot) { return std::to_string(kJan1 + slot * 7 * kSecond); };
+  // 37 s apart: a history spans more than one 64-bucket segment of every rollup below.
+  auto time_at = [](int slot) { return std::to_string(kJan1 + slot * 37 * kSecond); };
   auto point = [&](int host, int slot) {
     const std::string series = "m,host=" + hosts[host] + ",region=" + (host % 2 ? "eu" : "us");
     std::string fields = "v=" + std::to_string(pick(2000) - 1000) + "." + std::to_string(pick(100));
@@ -117,7 +118,7 @@ TEST_F(RollupTest, AnswersEqualRawDataThroughARandomHistory) {
       // Not answered by rollups (a string field): still equal, through the raw path.
       "SELECT count(s), last(s) FROM m GROUP BY time(5m)",
   };
-  Run("CREATE ROLLUP r1m ON m EVERY 1m");
+  Run("CREATE ROLLUP r10s ON m EVERY 10s");
   int top_slot = 60;
   uint64_t from_rollups = 0;
   for (int step = 0; step < 250; ++step) {
@@ -146,7 +147,7 @@ TEST_F(RollupTest, AnswersEqualRawDataThroughARandomHistory) {
       what = "restart";
     } else if (op < 23) {
       // Rollups come and go; the coarsest one that tiles a statement's buckets answers it.
-      const std::string name = pick(2) ? "r5m" : "r2m";
+      const std::string name = std::vector<std::string>{"r10s", "r1m", "r2m", "r5m"}[pick(4)];
       const bool exists = RunError("DROP ROLLUP " + name) == "<no error>";
       if (!exists) Run("CREATE ROLLUP " + name + " ON m EVERY " + name.substr(1));
       what = (exists ? "drop " : "create ") + name;
@@ -165,6 +166,9 @@ TEST_F(RollupTest, AnswersEqualRawDataThroughARandomHistory) {
     const int a = pick(top_slot), b = a + pick(top_slot);
     const std::string range =
         " WHERE time >= " + time_at(a) + " + 3s AND time < " + time_at(b) + " - 1s";
+    from_rollups += ExpectRollupMatchesRaw("SELECT " + all_v + " FROM m" + range +
+                                               " GROUP BY time(20s), host",
+                                           context);
     from_rollups += ExpectRollupMatchesRaw("SELECT " + all_v + " FROM m" + range +
                                                " GROUP BY time(3m), host",
                                            context);
