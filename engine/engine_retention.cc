@@ -112,6 +112,21 @@ Result<RetentionResult> Engine::DropPartitionsBefore(int64_t day) {
     result.versions += file.meta.points;
   }
   if (!dropped.empty()) {
+    // Rollup rows of the dropped days go with them (reads never reach them: they clamp to the
+    // first day kept). Whole segments only: one holding the first day kept stays.
+    std::shared_ptr<const std::vector<RollupDef>> rollups;
+    {
+      MutexLock lock(&mu_);
+      rollups = rollups_;
+    }
+    for (const RollupDef& rollup : *rollups) {
+      const int64_t before = RollupSegmentStart(day * kNanosPerDay, rollup.interval_ns);
+      for (const SeriesInfo* info : series_.SeriesOf(rollup.measurement)) {
+        for (const auto& [field, type] : schema_.Fields(rollup.measurement)) {
+          if (RollupKeeps(type)) batch.DeleteRollupRowsBefore(rollup.id, info->id, field, before);
+        }
+      }
+    }
     MutexLock commit_lock(&catalog_commit_mu_);
     batch.SetNextFileId(next_file_id_.load());
     STRATA_RETURN_IF_ERROR(catalog_->Commit(batch));
