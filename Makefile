@@ -11,7 +11,7 @@ FSYNC       ?= always
 CMAKE_FLAGS ?=
 BENCH_DATA  ?= build/bench-data
 
-.PHONY: all deps build run test asan-test bench bench-peers fuzz clean
+.PHONY: all deps build run test asan-test bench bench-peers bench-rollups fuzz clean
 
 all: build
 
@@ -54,6 +54,16 @@ bench: build $(BENCH_DATA)/cpu_h100_d1_s42.lp
 	  --benchmark_repetitions=5 --benchmark_report_aggregates_only=true
 	$(BUILD_DIR)/bench/wal_bench --benchmark_repetitions=3 --benchmark_report_aggregates_only=true
 	scripts/bench-load $(BUILD_DIR) $(BENCH_DATA)/cpu_h100_d1_s42.lp
+
+$(BENCH_DATA)/cpu_h100_d1_s42_c0.01.lp:
+	mkdir -p $(BENCH_DATA)
+	python3 ../shared/peers/gen_workload.py --hosts 100 --days 1 --seed 42 --corrections 0.01 --out $@
+
+# Rollups: answers equal raw data (TSBS, 1% corrections, late writes, a delete, ../shared/data),
+# and Q2/Q3 from a rollup against the same queries forced onto raw data. Exit 1 on a difference.
+bench-rollups: build $(BENCH_DATA)/cpu_h100_d1_s42.lp $(BENCH_DATA)/cpu_h100_d1_s42_c0.01.lp
+	python3 bench/bench_rollups.py $(BUILD_DIR) $(BENCH_DATA)/cpu_h100_d1_s42.lp \
+	  $(BENCH_DATA)/cpu_h100_d1_s42_c0.01.lp
 
 # TSBS cpu-only query suite on Strata, VictoriaMetrics 1.79.5 and InfluxDB 1.6.7 (Debian packages,
 # installed here if missing; their systemd units are not used: bench/bench_queries.py starts each

@@ -2040,6 +2040,18 @@ def main():
         if line != "OK":
             report.fail("FLUSH", "OK", line)
         tick("FLUSH")
+        # Rollups (DESIGN §8): from here on every aggregate query of the generator with a fitting
+        # GROUP BY time (its intervals and offsets are multiples of 30 s) and no AS OF or field
+        # condition is answered from one, through the memtable phases, corrections, deletes and
+        # the second FLUSH below, and checked against the reference like every other answer.
+        for meas in ("cpu", "cloudwatch", "weather", "edge"):
+            for every in ("30s", "1h", "1d"):
+                text = "CREATE ROLLUP %s_%s ON %s EVERY %s" % (meas, every, meas, every)
+                line = conn.command(text)
+                report.queries += 1
+                if line != "OK":
+                    report.fail(text, "OK", line)
+        tick("CREATE ROLLUP")
 
         # phase 1: the second half of the cpu set (memtable), out-of-order edge rows older than
         # the flushed ones
@@ -2115,6 +2127,13 @@ def main():
         check_versions(conn, model, report)
         for _ in range(a.queries // 4):
             run_query(conn, model, report, g.random_query())
+        # The rollups did answer: a dashboard query reads cpu_1h (all buckets flushed by now).
+        _, plan = conn.query("EXPLAIN SELECT mean(usage_user) FROM cpu GROUP BY time(1h)")
+        report.queries += 1
+        used = [row[0] for row in plan if row[0].startswith("rollups: ")]
+        if not used or not used[0].startswith("rollups: cpu_1h ("):
+            report.fail("EXPLAIN SELECT mean(usage_user) FROM cpu GROUP BY time(1h)",
+                        "rollups: cpu_1h (...)", used)
         if conn.command("PING") != "PONG":
             report.errors.append("PING did not answer PONG")
         print("queries: %.1f s (server %.1f s, reference %.1f s; second FLUSH %.1f s)" % (
