@@ -329,6 +329,47 @@ Status Catalog::ForEachRollupRow(
   return FromRocks(it->status(), "rollup scan");
 }
 
+class RollupRowCursor {
+ public:
+  RollupRowCursor(rocksdb::DB* db, std::shared_ptr<const CatalogSnapshot> snapshot)
+      : snapshot_(std::move(snapshot)) {
+    rocksdb::ReadOptions read;
+    if (snapshot_ != nullptr) read.snapshot = snapshot_->get();
+    it_.reset(db->NewIterator(read));
+  }
+  rocksdb::Iterator& it() { return *it_; }
+
+ private:
+  std::shared_ptr<const CatalogSnapshot> snapshot_;  // outlives the iterator
+  std::unique_ptr<rocksdb::Iterator> it_;
+};
+
+std::shared_ptr<RollupRowCursor> Catalog::NewRollupCursor(
+    std::shared_ptr<const CatalogSnapshot> snapshot) const {
+  return std::make_shared<RollupRowCursor>(db_.get(), std::move(snapshot));
+}
+
+Status Catalog::ForEachRollupRow(
+    RollupRowCursor& cursor, uint64_t rollup_id, SeriesId series, std::string_view field,
+    int64_t from, int64_t to,
+    const std::function<Status(int64_t start, std::string_view value)>& visit) {
+  if (from >= to) return Status::OK();
+  const std::string prefix = RollupRowPrefix(rollup_id, series, field);
+  const std::string end = RollupRowKey(rollup_id, series, field, to);
+  rocksdb::Iterator& it = cursor.it();
+  for (it.Seek(ToSlice(RollupRowKey(rollup_id, series, field, from)));
+       it.Valid() && ToView(it.key()) < std::string_view(end); it.Next()) {
+    std::string_view key = ToView(it.key());
+    if (key.size() != prefix.size() + 8 || !key.starts_with(prefix)) {
+      return Status::Corruption("catalog: bad rollup row key");
+    }
+    const int64_t start =
+        static_cast<int64_t>(GetBigEndian64(key.substr(prefix.size())) ^ (uint64_t{1} << 63));
+    STRATA_RETURN_IF_ERROR(visit(start, ToView(it.value())));
+  }
+  return FromRocks(it.status(), "rollup scan");
+}
+
 Result<std::optional<std::string>> Catalog::GetRollupRow(uint64_t rollup_id, SeriesId series,
                                                          std::string_view field,
                                                          int64_t start) const {

@@ -69,6 +69,9 @@ struct CatalogState {
 // outlive it.
 class CatalogSnapshot;
 
+// An iterator over rollup rows as of a snapshot (Catalog::NewRollupCursor). Single-threaded.
+class RollupRowCursor;
+
 class CatalogBatch;
 
 class Catalog {
@@ -104,6 +107,15 @@ class Catalog {
                           std::string_view field, int64_t from, int64_t to,
                           const std::function<Status(int64_t start, std::string_view value)>&
                               visit) const;
+  // The same walk through a cursor that a statement reuses for all its (series, field) reads, so
+  // it pays for opening an iterator once. The cursor holds the snapshot; the catalog must outlive
+  // it. Single-threaded.
+  std::shared_ptr<RollupRowCursor> NewRollupCursor(
+      std::shared_ptr<const CatalogSnapshot> snapshot) const;
+  static Status ForEachRollupRow(RollupRowCursor& cursor, uint64_t rollup_id, SeriesId series,
+                                 std::string_view field, int64_t from, int64_t to,
+                                 const std::function<Status(int64_t start, std::string_view value)>&
+                                     visit);
   // The latest value of one row; nullopt if there is none.
   Result<std::optional<std::string>> GetRollupRow(uint64_t rollup_id, SeriesId series,
                                                   std::string_view field, int64_t start) const;

@@ -359,8 +359,11 @@ Status Engine::ScanFieldRollup(const RollupDef& rollup, SeriesId series, std::st
     return Status::OK();
   };
   const int64_t first_segment = first == INT64_MIN ? INT64_MIN : RollupSegmentStart(first, interval);
-  const Status walked = catalog_->ForEachRollupRow(
-      view->catalog.get(), rollup.id, info->id, field, first_segment, end,
+  if (context->rollup_cursor == nullptr) {
+    context->rollup_cursor = catalog_->NewRollupCursor(view->catalog);
+  }
+  const Status walked = Catalog::ForEachRollupRow(
+      *context->rollup_cursor, rollup.id, info->id, field, first_segment, end,
       [&](int64_t segment, std::string_view value) -> Status {
         Status taken;
         const bool decoded = ForEachBucketOfSegment(value, [&](int64_t start,

@@ -44,6 +44,7 @@ class FieldScanConsumer {
 // What one statement reads: the file set, the memtables and the oldest time kept, taken
 // together (engine.h; opaque outside the engine).
 struct ReadView;
+class RollupRowCursor;  // engine/catalog.h
 
 // The earliest or latest point of one scan. Clean blocks offer their stored first and last
 // values (chunk format v2), so finding the edge decodes nothing but unclean blocks.
@@ -103,8 +104,10 @@ struct ScanContext {
   uint64_t last_value_fills = 0;  // cache misses: scanned once for the newest point
   uint64_t rollup_buckets = 0;     // (series, field, bucket) answered by a rollup row
   uint64_t rollup_raw_scans = 0;   // scans of a rollup read's raw parts (ends, memtable buckets)
-  // The rollup the statement reads (empty: none). Not summed by +=.
+  // The rollup the statement reads (empty: none), and the cursor its reads share (made by the
+  // first). Not summed by +=.
   std::string rollup;
+  std::shared_ptr<RollupRowCursor> rollup_cursor;
 
   // Taken by the statement's first ScanFieldBatches and read by all the others, so every
   // (series, field) of one statement sees the same files and the same retention bound: a
