@@ -3,6 +3,7 @@
 // running on, turn every staged file into an object of the backup directory — hashed, and linked
 // or copied only if the directory does not hold it yet — and write the manifest last.
 
+#include <algorithm>
 #include <cstdio>
 #include <ctime>
 #include <set>
@@ -112,33 +113,63 @@ Result<BackupResult> CreateBackup(Engine& engine, const std::string& backup_dir,
       progress.bytes_done += n;
       if (options.progress) options.progress(progress);
     };
+    // The newest staged segment is the one that was being written: never linked.
+    std::string newest_wal;
+    for (const std::string& rel : image->files) {
+      if (rel.starts_with("wal/")) newest_wal = std::max(newest_wal, rel);
+    }
     for (size_t i = 0; i < image->files.size(); ++i) {
       const std::string& rel = image->files[i];
       const std::string path = JoinPath(staging, rel);
       BackupFile file{rel, lengths[i], 0};
-      STRATA_ASSIGN_OR_RETURN(file.checksum, HashFile(env, path, file.size, count));
-      const std::string name = ObjectName(file.checksum, file.size);
-      if (!held.count(name)) {
-        const std::string object = JoinPath(objects, name);
-        // A WAL segment's object is its cut, not the staged file (which may go on): copied.
-        const bool whole = !rel.starts_with("wal/");
-        Status linked = Status::NotSupported("copy requested");
-        if (whole && !options.force_copy) linked = env.LinkFile(path, object);
-        if (linked.ok()) {
-          ++result.linked_files;
-        } else if (linked.code() == StatusCode::kNotSupported) {
-          const std::string tmp_object = JoinPath(tmp, name);
-          STRATA_ASSIGN_OR_RETURN(uint64_t copied,
-                                  CopyFileHashed(env, path, tmp_object, file.size, nullptr));
-          if (copied != file.checksum) {
-            return Status::Internal(path + " changed while it was backed up");
+      // Chunk files, catalog files and closed WAL segments wholly before the cut are immutable:
+      // hashed first, and linked (or copied) only when the directory lacks them. A cut segment
+      // is copied while hashed in one pass: its bytes almost never repeat between backups.
+      bool immutable = !rel.starts_with("wal/");
+      if (!immutable && rel != newest_wal) {
+        STRATA_ASSIGN_OR_RETURN(uint64_t size, env.GetFileSize(path));
+        immutable = size == file.size;
+      }
+      bool is_new = false;
+      if (immutable) {
+        STRATA_ASSIGN_OR_RETURN(file.checksum, HashFile(env, path, file.size, count));
+        const std::string name = ObjectName(file.checksum, file.size);
+        if (!held.count(name)) {
+          is_new = true;
+          const std::string object = JoinPath(objects, name);
+          Status linked = options.force_copy ? Status::NotSupported("copy requested")
+                                             : env.LinkFile(path, object);
+          if (linked.ok()) {
+            ++result.linked_files;
+          } else if (linked.code() == StatusCode::kNotSupported) {
+            const std::string tmp_object = JoinPath(tmp, name);
+            STRATA_ASSIGN_OR_RETURN(uint64_t copied,
+                                    CopyFileHashed(env, path, tmp_object, file.size, nullptr));
+            if (copied != file.checksum) {
+              return Status::Internal(path + " changed while it was backed up");
+            }
+            STRATA_RETURN_IF_ERROR(env.RenameFile(tmp_object, object));
+            ++result.copied_files;
+          } else {
+            return linked;
           }
-          STRATA_RETURN_IF_ERROR(env.RenameFile(tmp_object, object));
-          ++result.copied_files;
-        } else {
-          return linked;
         }
-        held.insert(name);
+      } else {
+        const std::string tmp_object = JoinPath(tmp, "wal-cut");
+        STRATA_ASSIGN_OR_RETURN(
+            file.checksum, CopyFileHashed(env, path, tmp_object, file.size, count, /*sync=*/false));
+        const std::string name = ObjectName(file.checksum, file.size);
+        if (held.count(name)) {
+          STRATA_RETURN_IF_ERROR(env.RemoveFile(tmp_object));
+        } else {
+          is_new = true;
+          STRATA_RETURN_IF_ERROR(SyncFile(env, tmp_object));
+          STRATA_RETURN_IF_ERROR(env.RenameFile(tmp_object, JoinPath(objects, name)));
+          ++result.copied_files;
+        }
+      }
+      if (is_new) {
+        held.insert(ObjectName(file.checksum, file.size));
         ++manifest.new_files;
         manifest.new_bytes += file.size;
       }

@@ -153,7 +153,7 @@ Result<uint64_t> HashFile(Env& env, const std::string& path, uint64_t length,
 }
 
 Result<uint64_t> CopyFileHashed(Env& env, const std::string& from, const std::string& to,
-                                uint64_t length, const BytesFn& on_bytes) {
+                                uint64_t length, const BytesFn& on_bytes, bool sync) {
   STRATA_ASSIGN_OR_RETURN(auto in, env.NewRandomAccessFile(from));
   STRATA_ASSIGN_OR_RETURN(auto out, env.NewWritableFile(to));
   Checksum64Stream hash;
@@ -170,9 +170,15 @@ Result<uint64_t> CopyFileHashed(Env& env, const std::string& from, const std::st
     offset += n;
     if (on_bytes) on_bytes(n);
   }
-  STRATA_RETURN_IF_ERROR(out->Sync());
+  if (sync) STRATA_RETURN_IF_ERROR(out->Sync());
   STRATA_RETURN_IF_ERROR(out->Close());
   return hash.Digest();
+}
+
+Status SyncFile(Env& env, const std::string& path) {
+  STRATA_ASSIGN_OR_RETURN(auto file, env.NewAppendableFile(path));
+  STRATA_RETURN_IF_ERROR(file->Sync());
+  return file->Close();
 }
 
 Result<std::unique_ptr<FileLock>> LockBackupDir(Env& env, const std::string& backup_dir) {

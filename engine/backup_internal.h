@@ -36,10 +36,12 @@ using BytesFn = std::function<void(uint64_t bytes)>;
 // xxh3-64 of the first `length` bytes of path; Corruption if the file is shorter.
 Result<uint64_t> HashFile(Env& env, const std::string& path, uint64_t length,
                           const BytesFn& on_bytes);
-// Copies the first `length` bytes of from into a new file `to` (fsynced), returning their
-// xxh3-64; Corruption if from is shorter.
+// Copies the first `length` bytes of from into a new file `to` (fsynced unless sync is false),
+// returning their xxh3-64; Corruption if from is shorter.
 Result<uint64_t> CopyFileHashed(Env& env, const std::string& from, const std::string& to,
-                                uint64_t length, const BytesFn& on_bytes);
+                                uint64_t length, const BytesFn& on_bytes, bool sync = true);
+// fdatasyncs an existing file (written earlier without sync).
+Status SyncFile(Env& env, const std::string& path);
 
 // Takes the backup directory's LOCK; Unavailable (saying so) if another writer holds it.
 Result<std::unique_ptr<FileLock>> LockBackupDir(Env& env, const std::string& backup_dir);
