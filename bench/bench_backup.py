@@ -3,16 +3,19 @@
 
 1. Loads the workload into a fresh stratad (--fsync off) and FLUSHes, then takes online backups
    (BACKUP) into fresh directories: on the same file system (hard links), the same with COPY
-   (every byte copied), and, if it exists, on /dev/shm (another file system: copied). Prints
-   bytes, seconds and MB/s (bytes of the backup / wall time of the BACKUP command).
+   (every byte copied), and, if it exists, on /dev/shm (another file system: copied), each
+   --tp-repeat times. Prints bytes and the median MB/s (bytes of the backup / wall time of the
+   BACKUP command, as the client sees it).
 2. Loads 1% more data (the workload's first 1% of lines, moved one day later: new points),
    FLUSHes, backs up into the first directory again and prints the bytes the second backup
    copied (new objects) against the bytes it holds.
 3. Ingest during backup vs without: loads the workload into fresh servers, alternately with and
    without a client that takes one backup after another (into one directory, so all but the
-   first are incremental) for the whole load; prints each rate and the medians.
+   first are incremental) for the whole load, --interval seconds apart (0: back to back, the
+   worst case); prints each rate and the medians.
 
-Usage: bench/bench_backup.py <build-dir> <workload.lp> [--repeat 3] [--work /tmp]
+Usage: bench/bench_backup.py <build-dir> <workload.lp> [--repeat 3] [--tp-repeat 5]
+                             [--interval 0] [--work /tmp]
 """
 
 import argparse
@@ -91,6 +94,8 @@ def main():
     parser.add_argument("build")
     parser.add_argument("workload")
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--tp-repeat", type=int, default=5)
+    parser.add_argument("--interval", type=float, default=0.0)
     parser.add_argument("--work", default=None, help="where data and backups go (default: TMPDIR)")
     args = parser.parse_args()
     work = tempfile.mkdtemp(prefix="strata-bench-backup-", dir=args.work)
@@ -109,10 +114,18 @@ def main():
         if shm:
             runs.append(("/dev/shm (another file system: copied)", os.path.join(shm, "bk"), ""))
         for name, directory, extra in runs:
-            b = backup(port, directory, extra)
-            results[name] = b
-            print(f"backup, {name}: {b['files']} files, {b['bytes'] / 1e6:.1f} MB in "
-                  f"{b['seconds']:.2f} s = {b['mb_per_s']:.0f} MB/s "
+            taken = []
+            for k in range(args.tp_repeat):
+                target = directory if k == 0 else f"{directory}-{k}"
+                taken.append(backup(port, target, extra))
+                if k > 0:
+                    shutil.rmtree(target, ignore_errors=True)
+            b = taken[0]
+            med = statistics.median(t["mb_per_s"] for t in taken)
+            secs = statistics.median(t["seconds"] for t in taken)
+            results[name] = {"runs": taken, "median_mb_per_s": med}
+            print(f"backup, {name}: {b['files']} files, {b['bytes'] / 1e6:.1f} MB; median of "
+                  f"{len(taken)}: {secs:.3f} s = {med:.0f} MB/s "
                   f"({b['linked']} linked, {b['copied']} copied)")
         if shm:
             shutil.rmtree(shm, ignore_errors=True)
@@ -143,6 +156,7 @@ def main():
                 def backups_loop(port=port, data=data, done=done, taken=taken):
                     while not done.is_set():
                         taken.append(backup(port, data + "-bk"))
+                        done.wait(args.interval)
 
                 thread = threading.Thread(target=backups_loop) if mode != "without backup" \
                     else None
@@ -166,7 +180,8 @@ def main():
               f"{backups_taken})")
         results["ingest"] = {"rates": rates, "medians": med, "backups_per_load": backups_taken}
         os.makedirs("bench/results", exist_ok=True)
-        with open("bench/results/backup.json", "w") as f:
+        suffix = "" if args.interval == 0 else f"-every-{args.interval:g}s"
+        with open(f"bench/results/backup{suffix}.json", "w") as f:
             json.dump(results, f, indent=1)
     finally:
         shutil.rmtree(work, ignore_errors=True)
