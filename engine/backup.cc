@@ -4,9 +4,11 @@
 // or copied only if the directory does not hold it yet — and write the manifest last.
 
 #include <algorithm>
+#include <atomic>
 #include <cstdio>
 #include <ctime>
 #include <set>
+#include <vector>
 
 #include "engine/backup.h"
 #include "engine/backup_internal.h"
@@ -52,9 +54,18 @@ Result<BackupResult> CreateBackup(Engine& engine, const std::string& backup_dir,
                                   const BackupOptions& options) {
   Env& env = engine.env();
   if (backup_dir.empty()) return Status::InvalidArgument("no backup directory given");
+  // Someone else's directory is refused before anything is written into it. A backup starting
+  // concurrently may have put its LOCK (and its marker's temporary) there: that one is checked
+  // again under the lock below, where it reads "in use".
+  const auto foreign = [&](const std::vector<std::string>& children) {
+    for (const std::string& name : children) {
+      if (name != "LOCK" && name != std::string(kMarkerFile) + ".tmp") return true;
+    }
+    return false;
+  };
   if (env.FileExists(backup_dir) && !IsBackupDir(env, backup_dir)) {
     auto children = env.GetChildren(backup_dir);
-    if (!children.ok() || !children->empty()) {
+    if (!children.ok() || foreign(*children)) {
       return Status::InvalidArgument(backup_dir +
                                      " exists and is not a backup directory (nor empty)");
     }
@@ -64,6 +75,12 @@ Result<BackupResult> CreateBackup(Engine& engine, const std::string& backup_dir,
   STRATA_RETURN_IF_ERROR(env.CreateDirs(backup_dir));
   STRATA_ASSIGN_OR_RETURN(auto lock, LockBackupDir(env, backup_dir));
   if (!IsBackupDir(env, backup_dir)) {
+    // Checked under the lock: a backup starting concurrently has its LOCK here, nothing else.
+    STRATA_ASSIGN_OR_RETURN(auto children, env.GetChildren(backup_dir));
+    if (foreign(children)) {
+      return Status::InvalidArgument(backup_dir +
+                                     " exists and is not a backup directory (nor empty)");
+    }
     STRATA_RETURN_IF_ERROR(WriteFileAtomically(
         env, JoinPath(backup_dir, kMarkerFile),
         "strata backup directory, format " + std::to_string(kBackupFormatVersion) + "\n"));
@@ -84,8 +101,11 @@ Result<BackupResult> CreateBackup(Engine& engine, const std::string& backup_dir,
     if (!env.FileExists(JoinPath(JoinPath(backup_dir, kBackupsDir), manifest.id))) break;
   }
 
-  const std::string staging = JoinPath(engine.BackupStagingRoot(), manifest.id);
-  STRATA_RETURN_IF_ERROR(RemoveTree(env, staging));
+  // Unique within the process: two backups into different directories may start in the same
+  // millisecond (the same id), and each must own its staging directory.
+  static std::atomic<uint64_t> staging_counter{0};
+  const std::string staging = JoinPath(
+      engine.BackupStagingRoot(), manifest.id + "." + std::to_string(staging_counter.fetch_add(1)));
   auto image = engine.StageBackup(staging);
   if (!image.ok()) {
     RemoveTree(env, staging).IgnoreError();  // links only; the next Open clears it anyway

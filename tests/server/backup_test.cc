@@ -409,5 +409,49 @@ TEST(BackupTest, OfflineBackupNeedsAStoppedDirectory) {
   EXPECT_EQ(not_data.exit_code, 2) << not_data.err;
 }
 
+TEST(BackupTest, ConcurrentBackupsEachOwnTheirStagingAndOneDirectoryTakesOneWriter) {
+  TempDir dir;
+  Server server(dir.Sub("data"), {"--fsync", "off"});
+  server.Write(PreloadLines(300, 0));
+  ASSERT_EQ(server.One("FLUSH"), "OK");
+  server.Write(PreloadLines(100, 1));
+  constexpr int kBackups = 4;
+  std::vector<std::string> replies(kBackups);
+  std::vector<std::thread> threads;
+  for (int i = 0; i < kBackups; ++i) {
+    threads.emplace_back([&, i] {
+      auto client = LineClient::Connect("127.0.0.1", server.port());
+      ASSERT_TRUE(client.ok());
+      // Two into "shared", the others into their own directories.
+      const std::string target = dir.Sub(i < 2 ? "shared" : "own" + std::to_string(i));
+      auto reply = (*client)->Command("BACKUP '" + target + "'");
+      ASSERT_TRUE(reply.ok());
+      replies[i] = reply->back();
+    });
+  }
+  for (auto& t : threads) t.join();
+  for (int i = 0; i < kBackups; ++i) {
+    if (i < 2 && replies[i].rfind("ERR", 0) == 0) {
+      // The other one held the shared directory at that moment.
+      EXPECT_NE(replies[i].find("in use by another backup"), std::string::npos) << replies[i];
+    } else {
+      EXPECT_EQ(replies[i].rfind("OK ", 0), 0u) << replies[i];
+    }
+  }
+  EXPECT_TRUE(replies[0].rfind("OK ", 0) == 0 || replies[1].rfind("OK ", 0) == 0);
+  for (const char* name : {"shared", "own2", "own3"}) {
+    const Ran verified = Strata({"verify", dir.Sub(name)});
+    EXPECT_EQ(verified.exit_code, 0) << name << ": " << verified.out << verified.err;
+  }
+  // Nothing staged is left in the data directory.
+  EXPECT_FALSE(fs::exists(dir.Sub("data") + "/backup-staging"));
+  // Someone else's directory is refused, and nothing is written into it.
+  fs::create_directories(dir.Sub("foreign"));
+  { std::FILE* f = std::fopen(dir.Sub("foreign/notes").c_str(), "w"); std::fclose(f); }
+  const std::string refused = server.One("BACKUP '" + dir.Sub("foreign") + "'");
+  EXPECT_NE(refused.find("is not a backup directory"), std::string::npos) << refused;
+  EXPECT_EQ(std::distance(fs::directory_iterator(dir.Sub("foreign")), fs::directory_iterator()), 1);
+}
+
 }  // namespace
 }  // namespace strata
