@@ -375,6 +375,21 @@ TEST(BackupTest, RestoreRefusesANonEmptyDirAndADamagedObjectFailsNamingIt) {
   EXPECT_NE(verified.out.find("problem: " + backup_dir + "/objects/" + name + ": checksum mismatch"),
             std::string::npos)
       << verified.out;
+
+  // A missing object: named by restore and by verify (with the manifest that needs it).
+  fs::remove(largest);
+  const Ran missing = Strata({"restore", backup_dir, target});
+  EXPECT_EQ(missing.exit_code, 1);
+  EXPECT_NE(missing.err.find("objects/" + name + ": missing"), std::string::npos) << missing.err;
+  EXPECT_FALSE(fs::exists(target));
+  const Ran verified_missing = Strata({"verify", backup_dir});
+  EXPECT_EQ(verified_missing.exit_code, 1) << verified_missing.out;
+  EXPECT_NE(verified_missing.out.find("backups/" + backup.id + "/manifest: "), std::string::npos)
+      << verified_missing.out;
+  EXPECT_NE(verified_missing.out.find("objects/" + name + ", which is missing"), std::string::npos)
+      << verified_missing.out;
+  // Not a backup directory (nor a data directory): a usage error.
+  EXPECT_EQ(Strata({"restore", dir.Sub("nowhere"), dir.Sub("t2")}).exit_code, 2);
 }
 
 TEST(BackupTest, OfflineBackupNeedsAStoppedDirectory) {
