@@ -1,14 +1,15 @@
 #!/usr/bin/env python3
 """Backups (issue 7): throughput, incremental size and the cost to ingest, on the TSBS-like workload.
 
-1. Loads the workload into a fresh stratad (--fsync off) and FLUSHes, then takes online backups
+1. Loads the workload into a fresh stratad (--fsync off) and, as the server then stands (chunk
+   files from the flushes during the load, the rest still in the WAL), takes online backups
    (BACKUP) into fresh directories: on the same file system (hard links), the same with COPY
    (every byte copied), and, if it exists, on /dev/shm (another file system: copied), each
    --tp-repeat times. Prints bytes and the median MB/s (bytes of the backup / wall time of the
    BACKUP command, as the client sees it).
-2. Loads 1% more data (the workload's first 1% of lines, moved one day later: new points),
-   FLUSHes, backs up into the first directory again and prints the bytes the second backup
-   copied (new objects) against the bytes it holds.
+2. FLUSHes and backs up into a fresh directory, loads 1% more data (the workload's first 1% of
+   lines, moved one day later: new points), FLUSHes, backs up into that directory again and
+   prints the bytes the second backup copied (new objects) against the bytes it holds.
 3. Ingest during backup vs without: loads the workload into fresh servers, alternately with and
    without a client that takes one backup after another (into one directory, so all but the
    first are incremental) for the whole load, --interval seconds apart (0: back to back, the
@@ -107,7 +108,6 @@ def main():
         proc, port = start_server(args.build, os.path.join(work, "data"),
                                   os.path.join(work, "port"))
         rate = load(args.build, port, args.workload)
-        command(port, "FLUSH")
         print(f"loaded at {rate / 1e6:.2f} M points/s")
         runs = [("same file system, hard links", os.path.join(work, "bk-link"), ""),
                 ("same file system, COPY", os.path.join(work, "bk-copy"), " COPY")]
@@ -129,19 +129,23 @@ def main():
                   f"({b['linked']} linked, {b['copied']} copied)")
         if shm:
             shutil.rmtree(shm, ignore_errors=True)
+        for name in ("bk-link", "bk-copy"):
+            shutil.rmtree(os.path.join(work, name), ignore_errors=True)
+        command(port, "FLUSH")
+        first = backup(port, os.path.join(work, "bk-inc"))
+        results["first backup after FLUSH"] = first
         more = os.path.join(work, "more.lp")
         one_percent_more(args.workload, more)
         load(args.build, port, more)
         command(port, "FLUSH")
-        second = backup(port, os.path.join(work, "bk-link"))
+        second = backup(port, os.path.join(work, "bk-inc"))
         results["second backup after 1% more data"] = second
         print(f"second backup after 1% more data: {second['new_bytes']} of {second['bytes']} "
               f"bytes new ({100 * second['new_bytes'] / second['bytes']:.2f}%), "
               f"{second['new_files']} of {second['files']} files")
         stop(proc)
         shutil.rmtree(os.path.join(work, "data"))
-        for name in ("bk-link", "bk-copy"):
-            shutil.rmtree(os.path.join(work, name), ignore_errors=True)
+        shutil.rmtree(os.path.join(work, "bk-inc"), ignore_errors=True)
 
         # 3: ingest with and without backups running, alternately.
         rates = {"without backup": [], "during backups": []}
