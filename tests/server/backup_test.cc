@@ -323,6 +323,23 @@ TEST(BackupTest, KeepPrunesOlderBackupsAndTheRestStayRestorableAndClean) {
   EXPECT_EQ(copy.Table(query), original);
   EXPECT_NE(server.Table(query), original);  // round 2 changed the data: the check can fail
 
+  // What a crashed backup leaves (a directory without manifest, an object nobody names) is
+  // never listed, and the next prune removes it.
+  fs::create_directories(backup_dir + "/backups/20990101T000000.000Z");
+  {
+    std::FILE* f = std::fopen((backup_dir + "/objects/0123456789abcdef-3").c_str(), "w");
+    std::fputs("abc", f);
+    std::fclose(f);
+  }
+  EXPECT_EQ(Strata({"backup", "--list", backup_dir}).out.find("20990101"), std::string::npos);
+  const Ran leftovers = Strata({"verify", backup_dir});
+  EXPECT_NE(leftovers.out.find("objects/0123456789abcdef-3: checksum mismatch"), std::string::npos)
+      << leftovers.out;
+  ASSERT_EQ(Strata({"backup", "--prune", "--keep", "2", backup_dir}).exit_code, 0);
+  EXPECT_FALSE(fs::exists(backup_dir + "/backups/20990101T000000.000Z"));
+  EXPECT_FALSE(fs::exists(backup_dir + "/objects/0123456789abcdef-3"));
+  EXPECT_EQ(Strata({"verify", backup_dir}).exit_code, 0);
+
   // A backup online with KEEP prunes in the same step.
   const Backup kept = server.TakeBackup(backup_dir, " KEEP 1");
   const Ran listed_again = Strata({"backup", "--list", backup_dir, "--json"});
@@ -353,6 +370,11 @@ TEST(BackupTest, RestoreRefusesANonEmptyDirAndADamagedObjectFailsNamingIt) {
   EXPECT_EQ(forced.exit_code, 0) << forced.err;
   EXPECT_FALSE(fs::exists(busy + "/precious"));
   EXPECT_TRUE(fs::exists(busy + "/catalog"));
+
+  // Never over a directory a server holds, --force or not.
+  const Ran live = Strata({"restore", backup_dir, dir.Sub("data"), "--force"});
+  EXPECT_EQ(live.exit_code, 1);
+  EXPECT_NE(live.err.find("in use by a running stratad"), std::string::npos) << live.err;
 
   // Damage the largest object (a chunk file's bytes).
   std::string largest;
