@@ -4,6 +4,7 @@
 
 #include <rocksdb/db.h>
 #include <rocksdb/options.h>
+#include <rocksdb/utilities/checkpoint.h>
 #include <rocksdb/write_batch.h>
 
 #include "util/coding.h"
@@ -279,6 +280,16 @@ Result<CatalogState> Catalog::Load() const {
   }
   STRATA_RETURN_IF_ERROR(FromRocks(it->status(), "scan"));
   return state;
+}
+
+Status Catalog::Checkpoint(const std::string& dir) const {
+  rocksdb::Checkpoint* raw = nullptr;
+  STRATA_RETURN_IF_ERROR(FromRocks(rocksdb::Checkpoint::Create(db_.get(), &raw), "checkpoint"));
+  std::unique_ptr<rocksdb::Checkpoint> checkpoint(raw);
+  // log_size_for_flush 0: the memtable is flushed first, so the copy is SST files only and
+  // needs no log replay when opened.
+  return FromRocks(checkpoint->CreateCheckpoint(dir, /*log_size_for_flush=*/0),
+                   "checkpoint into " + dir);
 }
 
 Status Catalog::Commit(CatalogBatch& batch) {

@@ -93,6 +93,11 @@ class Catalog {
   // Reads every block of the catalog's RocksDB files and checks its checksum.
   Status VerifyChecksums() const;
 
+  // Writes a consistent copy of the catalog as it is now into dir (which must not exist), as a
+  // RocksDB checkpoint: SST files hard-linked when on the same file system, the rest copied.
+  // dir then opens as a catalog of its own (backups, engine/backup.h).
+  Status Checkpoint(const std::string& dir) const;
+
   // Applies the batch atomically and durably (synced write).
   Status Commit(CatalogBatch& batch);
 

@@ -19,6 +19,8 @@ Result<std::unique_ptr<Engine>> Engine::Open(const EngineOptions& options) {
   Env& env = *options.env;
   STRATA_RETURN_IF_ERROR(env.CreateDirs(options.data_dir));
   STRATA_ASSIGN_OR_RETURN(engine->lock_, env.LockFile(JoinPath(options.data_dir, "LOCK")));
+  // Left by a backup that did not finish (StageBackup): links only, never data.
+  STRATA_RETURN_IF_ERROR(RemoveTree(env, engine->BackupStagingRoot()));
   STRATA_RETURN_IF_ERROR(engine->Recover());
   engine->flush_thread_ = std::thread([e = engine.get()] { e->FlushLoop(); });
   return engine;

@@ -283,6 +283,27 @@ class Engine {
   Status ReplaceFiles(const PartitionKey& partition, const std::vector<uint64_t>& replaced_file_ids,
                       const std::vector<ChunkFileMeta>& added);
 
+  // ---- Backups (engine_backup.cc; the backup directory itself is engine/backup.h) ----
+
+  // A consistent image of the data directory, taken without pausing writes. Under the lock that
+  // serializes catalog commits (so no flush, compaction or partition drop commits meanwhile, and
+  // no WAL segment the catalog still needs is deleted), it records the newest visible system
+  // time, checkpoints the catalog into staging_dir/catalog, and hard-links (or, across file
+  // systems, copies) every chunk file the catalog names and every WAL segment into
+  // staging_dir/chunks and staging_dir/wal under their data-directory names. Once staged, the
+  // files cannot change or vanish with the live directory. The staged WAL's newest segment may
+  // hold records after system_time_ns (it was still growing): the backup keeps whole records up
+  // to it only. staging_dir must not exist and should be under BackupStagingRoot() (same file
+  // system, cleared at Open). Thread-safe.
+  struct BackupImage {
+    int64_t system_time_ns = 0;
+    int64_t checkpoint_ns = 0;        // the catalog's: WAL records after it are not in chunks
+    std::vector<std::string> files;   // paths relative to staging_dir, sorted
+  };
+  Result<BackupImage> StageBackup(const std::string& staging_dir);
+  // <data_dir>/backup-staging: removed with everything in it when the engine opens.
+  std::string BackupStagingRoot() const;
+
   // Stops the flush thread, syncs and closes the WAL; later writes fail with Unavailable.
   // Data still in memtables stays in the WAL for the next start. Idempotent.
   Status Close();

@@ -209,7 +209,11 @@ Result<RollupDef> Engine::CreateRollup(std::string_view name, std::string_view m
   // The definition last: until it is committed the rows belong to no rollup.
   batch->PutRollup(rollup);
   batch->SetNextRollupId(rollup.id + 1);
-  STRATA_RETURN_IF_ERROR(catalog_->Commit(*batch));
+  {
+    // A backup (StageBackup) then sees the rollup whole or not at all.
+    MutexLock commit_lock(&catalog_commit_mu_);
+    STRATA_RETURN_IF_ERROR(catalog_->Commit(*batch));
+  }
   next_rollup_id_ = rollup.id + 1;
   // Best effort: the rows are committed either way; only read speed depends on it.
   if (Status compacted = catalog_->CompactRollupRows(rollup.id); !compacted.ok()) {
@@ -244,7 +248,11 @@ Status Engine::DropRollup(std::string_view name) {
   }
   CatalogBatch batch;
   batch.DeleteRollup(dropped);
-  Status status = catalog_->Commit(batch);
+  Status status;
+  {
+    MutexLock commit_lock(&catalog_commit_mu_);
+    status = catalog_->Commit(batch);
+  }
   if (!status.ok()) {
     // Still in the catalog, and no flush ran meanwhile (drop_mu_): its rows are still exact.
     MutexLock lock(&mu_);

@@ -4,10 +4,13 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cctype>
 #include <climits>
+#include <cstdlib>
 #include <string>
 #include <vector>
 
+#include "engine/backup.h"
 #include "query/executor.h"
 #include "query/explain.h"
 #include "query/parser.h"
@@ -222,6 +225,8 @@ void Session::HandleCommand(std::string_view keyword, std::string_view line, std
     Rollup(line, out);
   } else if (keyword == "COMPACT" && compactor_ != nullptr) {
     Compact(line, out);
+  } else if (keyword == "BACKUP") {
+    Backup(line, out);
   } else if (keyword == "FLUSH") {
     // This connection's writes first, so FLUSH covers them.
     if (!CatchUp(out)) return;
@@ -440,6 +445,73 @@ void Session::Compact(std::string_view text, std::string* out) {
   const compaction::CompactionTotals t = compaction::SumResults(results);
   fmt::format_to(std::back_inserter(*out), "OK {} {} {} {} {}\n", t.partitions, t.files_in,
                  t.files_out, t.bytes_in, t.bytes_out);
+}
+
+void Session::Backup(std::string_view text, std::string* out) {
+  // BACKUP '<dir>' [COPY] [KEEP <n>] (docs/protocol.md). The directory is on the server's file
+  // system; quotes are needed only when it holds a space.
+  std::string_view rest = text;
+  rest.remove_prefix(std::min(rest.find_first_not_of(" \t"), rest.size()));
+  rest.remove_prefix(std::min<size_t>(6, rest.size()));  // "BACKUP"
+  auto skip_blanks = [&] {
+    while (!rest.empty() && (rest.front() == ' ' || rest.front() == '\t')) rest.remove_prefix(1);
+  };
+  auto word = [&] {
+    skip_blanks();
+    const size_t end = std::min(rest.find_first_of(" \t"), rest.size());
+    std::string_view w = rest.substr(0, end);
+    rest.remove_prefix(end);
+    return w;
+  };
+  const std::string usage = "ERR usage: BACKUP '<dir>' [COPY] [KEEP <n>]\n";
+  skip_blanks();
+  std::string dir;
+  if (!rest.empty() && rest.front() == '\'') {
+    const size_t close = rest.find('\'', 1);
+    if (close == std::string_view::npos) {
+      out->append(usage);
+      return;
+    }
+    dir = std::string(rest.substr(1, close - 1));
+    rest.remove_prefix(close + 1);
+  } else {
+    dir = std::string(word());
+  }
+  engine::BackupOptions options;
+  for (std::string_view w = word(); !w.empty(); w = word()) {
+    std::string upper(w);
+    for (char& c : upper) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+    if (upper == "COPY") {
+      options.force_copy = true;
+    } else if (upper == "KEEP") {
+      const std::string n(word());
+      char* end = nullptr;
+      const unsigned long long keep = std::strtoull(n.c_str(), &end, 10);
+      if (n.empty() || *end != '\0' || keep == 0) {
+        out->append(usage);
+        return;
+      }
+      options.keep = static_cast<size_t>(keep);
+    } else {
+      out->append(usage);
+      return;
+    }
+  }
+  if (dir.empty()) {
+    out->append(usage);
+    return;
+  }
+  // This connection's own writes are part of the backup.
+  if (!CatchUp(out)) return;
+  auto made = engine::CreateBackup(engine_, dir, options);
+  if (!made.ok()) {
+    out->append("ERR backup failed: " + OneLine(made.status().ToString()) + "\n");
+    return;
+  }
+  const engine::BackupManifest& m = made->manifest;
+  fmt::format_to(std::back_inserter(*out), "OK {} {} {} {} {} {} {} {}\n", m.id, m.system_time_ns,
+                 m.files.size(), m.bytes(), m.new_files, m.new_bytes, made->linked_files,
+                 made->copied_files);
 }
 
 }  // namespace strata::server

@@ -62,6 +62,7 @@ class Session {
   void Rollup(std::string_view text, std::string* out);
   void Stats(std::string* out);
   void Compact(std::string_view text, std::string* out);
+  void Backup(std::string_view text, std::string* out);
 
   engine::Engine& engine_;
   const ServerOptions& options_;

@@ -41,13 +41,46 @@ int RunCompact(const ServerAddress& server, const CompactOptions& options);
 int RunInspect(const std::string& path);
 
 struct VerifyOptions {
-  std::string path;  // a stopped data directory
+  std::string path;  // a stopped data directory, or a backup directory
   bool json = false;
+  bool all_backups = false;  // backup directory: restore and check every backup, not the newest
+  bool progress = true;      // backup directory: a progress line on a terminal
 };
 
-// Checks every checksum of a data directory, the catalog against the files and the WAL
-// (engine/data_dir_check.h); prints each problem and a summary. Exit 1 if there is a problem or
-// a stratad holds the directory, 2 if it is not a data directory.
+// A data directory: checks every checksum, the catalog against the files and the WAL
+// (engine/data_dir_check.h). A backup directory: every object's checksum, every manifest, and
+// a restore of the newest backup checked the same way (engine/backup.h). Prints each problem
+// and a summary. Exit 1 if there is a problem or a stratad holds the directory, 2 if it is
+// neither kind of directory.
 int RunVerify(const VerifyOptions& options);
+
+struct BackupCmdOptions {
+  std::string dir;               // the backup directory
+  std::string offline_data_dir;  // set: back up this stopped data directory directly
+  bool list = false;             // list the backups of dir
+  bool prune = false;            // only prune dir to the newest `keep`
+  size_t keep = 0;               // > 0: prune to the newest `keep` after backing up
+  bool copy = false;             // copy files even where hard links are possible
+  bool json = false;
+  bool progress = true;
+};
+
+// Online: sends BACKUP to the server (the directory is on the server's file system) and prints
+// the backup's id, system time and sizes. --offline: opens the data directory itself (exit 1 if
+// a stratad holds it). --list, --prune: work on the backup directory locally.
+int RunBackup(const ServerAddress& server, const BackupCmdOptions& options);
+
+struct RestoreCmdOptions {
+  std::string backup_dir;
+  std::string data_dir;
+  std::string at;  // backup id; empty: the newest
+  bool force = false;
+  bool json = false;
+  bool progress = true;
+};
+
+// Restores a backup into a data directory (engine/backup.h RestoreBackup). Exit 1 on failure
+// (naming a damaged object), 2 on usage errors.
+int RunRestore(const RestoreCmdOptions& options);
 
 }  // namespace strata::tools

@@ -21,6 +21,28 @@ Status WriteFileAtomically(Env& env, const std::string& path, std::string_view d
   return env.SyncDir(DirName(path));
 }
 
+Status Env::LinkFile(const std::string& from, const std::string& to) {
+  return Status::NotSupported("hard link " + from + " -> " + to + ": not supported by this Env");
+}
+
+Status Env::RemoveDir(const std::string& dir) {
+  return Status::NotSupported("remove directory " + dir + ": not supported by this Env");
+}
+
+Status RemoveTree(Env& env, const std::string& path) {
+  auto children = env.GetChildren(path);
+  if (!children.ok()) {
+    // Not a directory (or gone): a file to remove, or nothing.
+    Status removed = env.RemoveFile(path);
+    return removed.IsNotFound() ? Status::OK() : removed;
+  }
+  for (const std::string& name : *children) {
+    STRATA_RETURN_IF_ERROR(RemoveTree(env, JoinPath(path, name)));
+  }
+  Status removed = env.RemoveDir(path);
+  return removed.IsNotFound() ? Status::OK() : removed;
+}
+
 std::string JoinPath(std::string_view dir, std::string_view name) {
   std::string out(dir);
   if (!out.empty() && out.back() != '/') out += '/';

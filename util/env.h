@@ -66,6 +66,12 @@ class Env {
   // Atomically replaces `to` with `from` (rename(2)).
   virtual Status RenameFile(const std::string& from, const std::string& to) = 0;
   virtual Status TruncateFile(const std::string& path, uint64_t size) = 0;
+  // Creates `to` as a hard link to `from` (link(2)): same bytes, no copy. NotSupported when the
+  // two are on different file systems (EXDEV) or the file system has no hard links; callers
+  // then copy. The default (Envs without links) is always NotSupported.
+  virtual Status LinkFile(const std::string& from, const std::string& to);
+  // Removes an empty directory (rmdir(2)). The default is NotSupported.
+  virtual Status RemoveDir(const std::string& dir);
   virtual Result<uint64_t> GetFileSize(const std::string& path) = 0;
   // fsyncs a directory so that creations, renames and removals in it are durable.
   virtual Status SyncDir(const std::string& dir) = 0;
@@ -80,6 +86,8 @@ class Env {
 Result<std::string> ReadFileToString(Env& env, const std::string& path);
 // Writes data to path through a temp file, fsync and rename, then syncs the directory.
 Status WriteFileAtomically(Env& env, const std::string& path, std::string_view data);
+// Removes path and, if it is a directory, everything under it. OK if it does not exist.
+Status RemoveTree(Env& env, const std::string& path);
 // "a/b" joined with "c" -> "a/b/c".
 std::string JoinPath(std::string_view dir, std::string_view name);
 // The directory part of a path ("a/b/c" -> "a/b", "c" -> ".").

@@ -191,6 +191,21 @@ class PosixEnv final : public Env {
     return Status::OK();
   }
 
+  Status LinkFile(const std::string& from, const std::string& to) override {
+    if (::link(from.c_str(), to.c_str()) == 0) return Status::OK();
+    const int err = errno;
+    // Another file system, or one without hard links: the caller copies instead.
+    if (err == EXDEV || err == EPERM || err == EOPNOTSUPP || err == EMLINK) {
+      return Status::NotSupported("link " + from + " -> " + to + ": " + std::strerror(err));
+    }
+    return PosixError("link", from, err);
+  }
+
+  Status RemoveDir(const std::string& dir) override {
+    if (::rmdir(dir.c_str()) != 0) return PosixError("rmdir", dir, errno);
+    return Status::OK();
+  }
+
   Status TruncateFile(const std::string& path, uint64_t size) override {
     if (::truncate(path.c_str(), static_cast<off_t>(size)) != 0) {
       return PosixError("truncate", path, errno);

@@ -23,6 +23,7 @@ enum class StatusCode {
   kResourceExhausted,
   kUnavailable,
   kInternal,
+  kNotSupported,  // the operation is not available here (e.g. a hard link across file systems)
 };
 
 std::string_view StatusCodeName(StatusCode code);
@@ -48,6 +49,9 @@ class [[nodiscard]] Status {
     return Status(StatusCode::kUnavailable, std::move(msg));
   }
   static Status Internal(std::string msg) { return Status(StatusCode::kInternal, std::move(msg)); }
+  static Status NotSupported(std::string msg) {
+    return Status(StatusCode::kNotSupported, std::move(msg));
+  }
 
   bool ok() const { return state_ == nullptr; }
   StatusCode code() const { return state_ ? state_->code : StatusCode::kOk; }

@@ -82,6 +82,9 @@ class FaultInjectionEnv : public Env {
   Status RemoveFile(const std::string& path) override;
   Status RenameFile(const std::string& from, const std::string& to) override;
   Status TruncateFile(const std::string& path, uint64_t size) override;
+  // Forwarded without faults (no test injects them yet); LinkFile stays NotSupported, so
+  // code under test takes its copy path.
+  Status RemoveDir(const std::string& dir) override { return base_->RemoveDir(dir); }
   Result<uint64_t> GetFileSize(const std::string& path) override;
   Status SyncDir(const std::string& dir) override;
   Result<std::unique_ptr<FileLock>> LockFile(const std::string& path) override;

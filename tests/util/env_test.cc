@@ -164,5 +164,22 @@ TEST(EnvPathTest, JoinAndDirName) {
   EXPECT_EQ(DirName("/c"), "/");
 }
 
+TEST_F(EnvTest, LinkFileSharesBytesAndRemoveTreeRemovesEverything) {
+  const std::string dir = tmp_.Sub("tree");
+  ASSERT_TRUE(env_.CreateDirs(dir + "/a/b").ok());
+  ASSERT_TRUE(WriteFileAtomically(env_, dir + "/a/b/f", "bytes").ok());
+  ASSERT_TRUE(env_.LinkFile(dir + "/a/b/f", dir + "/g").ok());
+  EXPECT_EQ(Contents(dir + "/g"), "bytes");
+  // A link to an existing name fails (never replaces), with an error rather than NotSupported.
+  Status again = env_.LinkFile(dir + "/a/b/f", dir + "/g");
+  EXPECT_FALSE(again.ok());
+  EXPECT_NE(again.code(), StatusCode::kNotSupported);
+  EXPECT_TRUE(env_.LinkFile(dir + "/missing", dir + "/h").IsNotFound());
+  ASSERT_TRUE(env_.RemoveDir(dir + "/a").code() != StatusCode::kOk);  // not empty
+  ASSERT_TRUE(RemoveTree(env_, dir).ok());
+  EXPECT_FALSE(env_.FileExists(dir));
+  EXPECT_TRUE(RemoveTree(env_, dir).ok());  // already gone: fine
+}
+
 }  // namespace
 }  // namespace strata
