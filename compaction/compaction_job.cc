@@ -225,6 +225,7 @@ void CompactionJob::Cleanup() {
 Result<CompactionResult> CompactPartition(engine::Engine& engine, const PartitionKey& partition,
                                           const CompactionJobOptions& options) {
   const auto started = std::chrono::steady_clock::now();
+  if (options.throttle != nullptr) options.throttle->StartJob();
   CompactionResult result;
   result.partition = partition;
   // The snapshot pins the inputs for the whole job, even past the swap.

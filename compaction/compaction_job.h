@@ -25,7 +25,7 @@
 #include <string_view>
 #include <vector>
 
-#include "compaction/io_throttle.h"
+#include "compaction/throttle.h"
 #include "compaction/version_collapse.h"
 #include "engine/engine.h"
 #include "engine/partition.h"
@@ -45,8 +45,9 @@ struct CompactionJobOptions {
   size_t piece_rows = 64 * 1024;
   // Zstandard level of the blocks (3: about LZ4's decode speed at a clearly better ratio).
   int zstd_level = 3;
-  // I/O budget (optional; must outlive the job). Cancelling it stops the job (Unavailable).
-  IoThrottle* throttle = nullptr;
+  // I/O and CPU budgets (optional; must outlive the job). Cancelling it stops the job
+  // (Unavailable).
+  Throttle* throttle = nullptr;
   // Test hook, called at named steps ("after_write": outputs fsynced under temporary names;
   // "after_rename": outputs in place, not yet in the catalog; "after_commit": the catalog
   // names the outputs). An error return aborts the job there, as a crash would.

@@ -7,7 +7,7 @@
 namespace strata::compaction {
 
 Compactor::Compactor(engine::Engine& engine, CompactorOptions options)
-    : engine_(engine), options_(std::move(options)), throttle_(options_.rate_bytes_per_second) {}
+    : engine_(engine), options_(std::move(options)), throttle_(options_.rate_bytes_per_second, options_.cpu_share) {}
 
 Compactor::~Compactor() { Stop(); }
 

@@ -27,7 +27,7 @@
 
 #include "compaction/compaction_job.h"
 #include "compaction/compaction_picker.h"
-#include "compaction/io_throttle.h"
+#include "compaction/throttle.h"
 #include "engine/engine.h"
 #include "util/mutex.h"
 #include "util/status.h"
@@ -40,6 +40,8 @@ struct CompactorOptions {
   std::chrono::nanoseconds settle_time = std::chrono::seconds(30);
   // Compaction I/O (bytes read plus written) per second, for every job (0: unthrottled).
   uint64_t rate_bytes_per_second = 64ull << 20;
+  // The fraction of one core a job may use, in (0, 1] (1: no CPU budget).
+  double cpu_share = 1.0;
   // Versions superseded longer ago than this are dropped (0: keep all history).
   std::chrono::nanoseconds history_retention{0};
   uint64_t target_file_bytes = 512ull << 20;
@@ -97,7 +99,7 @@ class Compactor {
 
   engine::Engine& engine_;
   const CompactorOptions options_;
-  IoThrottle throttle_;
+  Throttle throttle_;
 
   Mutex job_mu_;  // held for the whole of a job: one at a time
   mutable Mutex mu_;

@@ -41,6 +41,7 @@ int main(int argc, char** argv) {
   std::string history_retention = "0";
   std::string partition_retention = "0";
   std::string compaction_rate = "64MiB";
+  int compaction_cpu_percent = 100;
   size_t compact_min_files = 4;
   app.add_option("--data-dir", data_dir, "data directory (created if missing)")
       ->capture_default_str();
@@ -80,6 +81,10 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   app.add_option("--compaction-rate", compaction_rate,
                  "compaction I/O budget in bytes per second (0: unthrottled)")
+      ->capture_default_str();
+  app.add_option("--compaction-cpu", compaction_cpu_percent,
+                 "compaction CPU budget: percent of one core a job may use (1-100; 100: no limit)")
+      ->check(CLI::Range(1, 100))
       ->capture_default_str();
   app.add_option("--log-level", log_level, "debug | info | warn | error")->capture_default_str();
   CLI11_PARSE(app, argc, argv);
@@ -122,6 +127,7 @@ int main(int argc, char** argv) {
   auto rate = ParseByteSize(compaction_rate);
   if (!rate.ok()) return Fail("--compaction-rate: " + rate.status().message());
   compactor_options.rate_bytes_per_second = *rate;
+  compactor_options.cpu_share = compaction_cpu_percent / 100.0;
   compactor_options.min_files = compact_min_files;
   // Crash tests only: the process kills itself (SIGKILL, as kill -9 would) when a compaction
   // reaches the named step ("after_write", "after_rename", "after_commit").
