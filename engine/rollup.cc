@@ -14,6 +14,12 @@ constexpr uint8_t kUnusable = 1;
 }  // namespace
 
 int64_t RollupBucketStart(int64_t t, int64_t interval_ns) {
+  // In int64 unless the floor's product overflows (near int64's ends only).
+  int64_t fast = 0;
+  if (!__builtin_mul_overflow(t / interval_ns - (t % interval_ns < 0 ? 1 : 0), interval_ns,
+                              &fast)) {
+    return fast;
+  }
   Int128 k = static_cast<Int128>(t) / interval_ns;
   if (static_cast<Int128>(t) % interval_ns < 0) --k;  // floor before the epoch
   const Int128 start = k * interval_ns;

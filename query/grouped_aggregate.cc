@@ -13,7 +13,17 @@
 namespace strata::query {
 
 int64_t BucketStart(int64_t t, int64_t interval_ns, int64_t offset_ns) {
-  // 128-bit arithmetic: t - offset and the rounding may leave int64 near its ends.
+  // In int64 when nothing overflows (every bucket of a scan goes through here)...
+  int64_t shifted64 = 0, start64 = 0;
+  if (!__builtin_sub_overflow(t, offset_ns, &shifted64)) {
+    int64_t k = shifted64 / interval_ns;
+    if (shifted64 % interval_ns < 0) --k;  // floor, not truncation, before the epoch
+    if (!__builtin_mul_overflow(k, interval_ns, &start64) &&
+        !__builtin_add_overflow(start64, offset_ns, &start64)) {
+      return start64;
+    }
+  }
+  // ...else in 128 bits: t - offset and the rounding may leave int64 near its ends.
   const Int128 shifted = static_cast<Int128>(t) - offset_ns;
   Int128 k = shifted / interval_ns;
   if (shifted % interval_ns < 0) --k;  // floor, not truncation, before the epoch
