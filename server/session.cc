@@ -463,7 +463,7 @@ void Session::Backup(std::string_view text, std::string* out) {
     rest.remove_prefix(end);
     return w;
   };
-  const std::string usage = "ERR usage: BACKUP '<dir>' [COPY] [KEEP <n>]\n";
+  const std::string usage = "ERR usage: BACKUP '<dir>' [COPY] [KEEP <n>] [PROGRESS]\n";
   skip_blanks();
   std::string dir;
   if (!rest.empty() && rest.front() == '\'') {
@@ -478,11 +478,14 @@ void Session::Backup(std::string_view text, std::string* out) {
     dir = std::string(word());
   }
   engine::BackupOptions options;
+  bool progress = false;
   for (std::string_view w = word(); !w.empty(); w = word()) {
     std::string upper(w);
     for (char& c : upper) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
     if (upper == "COPY") {
       options.force_copy = true;
+    } else if (upper == "PROGRESS") {
+      progress = true;
     } else if (upper == "KEEP") {
       const std::string n(word());
       char* end = nullptr;
@@ -503,6 +506,20 @@ void Session::Backup(std::string_view text, std::string* out) {
   }
   // This connection's own writes are part of the backup.
   if (!CatchUp(out)) return;
+  if (progress) {
+    // PROGRESS lines go out as the copy advances (at most five a second, and the last one), so
+    // a client on a terminal can draw a progress bar.
+    auto last = std::chrono::steady_clock::time_point{};
+    options.progress = [this, out, last](const engine::BackupProgress& p) mutable {
+      const auto now = std::chrono::steady_clock::now();
+      const bool done = p.files_done == p.files_total && p.bytes_done == p.bytes_total;
+      if (!done && now - last < std::chrono::milliseconds(200)) return;
+      last = now;
+      fmt::format_to(std::back_inserter(*out), "PROGRESS {} {} {} {}\n", p.bytes_done,
+                     p.bytes_total, p.files_done, p.files_total);
+      if (drain_) drain_(out);  // a client that went away is noticed at the answer
+    };
+  }
   auto made = engine::CreateBackup(engine_, dir, options);
   if (!made.ok()) {
     out->append("ERR backup failed: " + OneLine(made.status().ToString()) + "\n");

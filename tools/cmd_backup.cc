@@ -76,13 +76,31 @@ int BackupOnline(const ServerAddress& server, const BackupCmdOptions& options) {
   std::string command = "BACKUP '" + options.dir + "'";
   if (options.copy) command += " COPY";
   if (options.keep > 0) command += " KEEP " + std::to_string(options.keep);
+  ProgressLine progress("backing up", options.progress && !options.json);
+  if (progress.shown()) command += " PROGRESS";  // the server then reports as it copies
   const auto started = std::chrono::steady_clock::now();
-  auto lines = (*client)->Command(command);
-  if (!lines.ok()) {
-    std::fprintf(stderr, "strata backup: %s\n", lines.status().message().c_str());
+  std::string reply;
+  Status sent = (*client)->Send(command + "\n");
+  while (sent.ok()) {
+    auto line = (*client)->ReadLine();
+    if (!line.ok()) {
+      sent = line.status();
+      break;
+    }
+    uint64_t bytes_done = 0, bytes_total = 0, files_done = 0, files_total = 0;
+    if (std::sscanf(line->c_str(), "PROGRESS %" SCNu64 " %" SCNu64 " %" SCNu64 " %" SCNu64,
+                    &bytes_done, &bytes_total, &files_done, &files_total) == 4) {
+      progress.Update(bytes_done, bytes_total, files_done, files_total);
+      continue;
+    }
+    reply = *line;
+    break;
+  }
+  progress.Clear();
+  if (!sent.ok()) {
+    std::fprintf(stderr, "strata backup: %s\n", sent.message().c_str());
     return 1;
   }
-  const std::string& reply = lines->back();
   Summary s;
   char id[64];
   if (std::sscanf(reply.c_str(),

@@ -23,6 +23,8 @@ class ProgressLine {
   void Update(uint64_t bytes_done, uint64_t bytes_total, uint64_t files_done,
               uint64_t files_total);
   void Clear();
+  // Whether the line is drawn at all (enabled, and stdout is a terminal).
+  bool shown() const { return shown_; }
 
  private:
   const std::string verb_;

@@ -7,6 +7,7 @@
 
 #include <gtest/gtest.h>
 
+#include <array>
 #include <atomic>
 #include <cinttypes>
 #include <cstdio>
@@ -283,6 +284,47 @@ TEST(BackupTest, ASecondBackupCopiesOnlyWhatChanged) {
   const Ran verified = Strata({"verify", backup_dir, "--all", "--json"});
   EXPECT_EQ(verified.exit_code, 0) << verified.out << verified.err;
   EXPECT_NE(verified.out.find("\"backups\": 2"), std::string::npos) << verified.out;
+}
+
+TEST(BackupTest, BackupWithProgressReportsEachStepBeforeItsAnswer) {
+  TempDir dir;
+  Server server(dir.Sub("data"), {"--fsync", "off", "--compact-min-files", "0"});
+  for (int round = 0; round < 3; ++round) {
+    server.Write(PreloadLines(500, round));
+    ASSERT_EQ(server.One("FLUSH"), "OK");
+  }
+  auto client = LineClient::Connect("127.0.0.1", server.port());
+  ASSERT_TRUE(client.ok());
+  ASSERT_TRUE((*client)->Send("BACKUP '" + dir.Sub("backups") + "' progress\n").ok());
+  std::vector<std::array<uint64_t, 4>> steps;  // bytes done, bytes total, files done, total
+  std::string answer;
+  while (true) {
+    auto line = (*client)->ReadLine();
+    ASSERT_TRUE(line.ok()) << line.status().ToString();
+    std::array<uint64_t, 4> p{};
+    if (std::sscanf(line->c_str(), "PROGRESS %" SCNu64 " %" SCNu64 " %" SCNu64 " %" SCNu64, &p[0],
+                    &p[1], &p[2], &p[3]) == 4) {
+      steps.push_back(p);
+      continue;
+    }
+    answer = *line;
+    break;
+  }
+  const Backup b = ParseBackup(answer);
+  ASSERT_FALSE(steps.empty()) << answer;
+  for (size_t i = 1; i < steps.size(); ++i) {
+    EXPECT_GE(steps[i][0], steps[i - 1][0]);
+    EXPECT_GE(steps[i][2], steps[i - 1][2]);
+  }
+  // The last report is the whole backup, as the answer counts it.
+  EXPECT_EQ(steps.back()[0], steps.back()[1]);
+  EXPECT_EQ(steps.back()[2], steps.back()[3]);
+  EXPECT_EQ(steps.back()[3], b.files);
+  EXPECT_EQ(steps.back()[1], b.bytes);
+  // Without PROGRESS the answer is the one line.
+  EXPECT_EQ(server.One("BACKUP '" + dir.Sub("backups") + "'").rfind("OK ", 0), 0u);
+  EXPECT_EQ(server.One("BACKUP '" + dir.Sub("backups") + "' PROGRESS NOW"),
+            "ERR usage: BACKUP '<dir>' [COPY] [KEEP <n>] [PROGRESS]");
 }
 
 TEST(BackupTest, KeepPrunesOlderBackupsAndTheRestStayRestorableAndClean) {
