@@ -327,6 +327,8 @@ class Engine {
   std::string ChunkDir(const PartitionKey& partition) const;
   // engine_retention.cc
   void RaiseOldestKept(int64_t ns) const;
+  // The rollup rows of the days before `day` (called with drop_mu_ held, after the swap).
+  void DropExpiredRollupRows(int64_t day);
   // engine_rollup.cc
   struct RollupScratch {
     VersionColumn rows, points;

@@ -112,21 +112,6 @@ Result<RetentionResult> Engine::DropPartitionsBefore(int64_t day) {
     result.versions += file.meta.points;
   }
   if (!dropped.empty()) {
-    // Rollup rows of the dropped days go with them (reads never reach them: they clamp to the
-    // first day kept). Whole segments only: one holding the first day kept stays.
-    std::shared_ptr<const std::vector<RollupDef>> rollups;
-    {
-      MutexLock lock(&mu_);
-      rollups = rollups_;
-    }
-    for (const RollupDef& rollup : *rollups) {
-      const int64_t before = RollupSegmentStart(day * kNanosPerDay, rollup.interval_ns);
-      for (const SeriesInfo* info : series_.SeriesOf(rollup.measurement)) {
-        for (const auto& [field, type] : schema_.Fields(rollup.measurement)) {
-          if (RollupKeeps(type)) batch.DeleteRollupRowsBefore(rollup.id, info->id, field, before);
-        }
-      }
-    }
     MutexLock commit_lock(&catalog_commit_mu_);
     batch.SetNextFileId(next_file_id_.load());
     STRATA_RETURN_IF_ERROR(catalog_->Commit(batch));
@@ -147,11 +132,39 @@ Result<RetentionResult> Engine::DropPartitionsBefore(int64_t day) {
   }
   // Deleted from disk when the last snapshot holding them lets go.
   for (const ChunkFile& file : dropped) file.handle->MarkObsolete();
+  if (!dropped.empty()) DropExpiredRollupRows(day);
   if (!result.partitions.empty()) {
     STRATA_LOG(kInfo, "retention: dropped {} partitions before {} ({} files, {} bytes)",
                result.partitions.size(), FormatDay(day), result.files, result.bytes);
   }
   return result;
+}
+
+void Engine::DropExpiredRollupRows(int64_t day) {
+  // After the swap, in a batch of its own: a statement whose view still has the dropped files
+  // (taken before the swap, with a catalog snapshot from then) still finds their rows, and one
+  // taken after clamps to the first day kept and never asks for them. Whole segments only: one
+  // holding the first day kept stays. Best effort: rows left by a failure are never read.
+  std::shared_ptr<const std::vector<RollupDef>> rollups;
+  {
+    MutexLock lock(&mu_);
+    rollups = rollups_;
+  }
+  CatalogBatch batch;
+  for (const RollupDef& rollup : *rollups) {
+    const int64_t before = RollupSegmentStart(day * kNanosPerDay, rollup.interval_ns);
+    for (const SeriesInfo* info : series_.SeriesOf(rollup.measurement)) {
+      for (const auto& [field, type] : schema_.Fields(rollup.measurement)) {
+        if (RollupKeeps(type)) batch.DeleteRollupRowsBefore(rollup.id, info->id, field, before);
+      }
+    }
+  }
+  if (batch.empty()) return;
+  MutexLock commit_lock(&catalog_commit_mu_);
+  if (Status s = catalog_->Commit(batch); !s.ok()) {
+    STRATA_LOG(kWarn, "retention: deleting rollup rows before {} failed: {}", FormatDay(day),
+               s.ToString());
+  }
 }
 
 }  // namespace strata::engine
