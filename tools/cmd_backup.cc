@@ -4,11 +4,11 @@
 
 #include <cinttypes>
 #include <cstdio>
-#include <ctime>
 #include <string>
 
 #include "engine/backup.h"
 #include "engine/engine.h"
+#include "query/result_format.h"
 #include "tools/commands.h"
 #include "tools/json.h"
 #include "tools/line_client.h"
@@ -27,17 +27,6 @@ struct Summary {
 
 double SecondsSince(std::chrono::steady_clock::time_point start) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-}
-
-std::string Rfc3339(int64_t ns) {
-  const time_t secs = static_cast<time_t>(ns / 1'000'000'000);
-  struct tm tm;
-  gmtime_r(&secs, &tm);
-  char buf[64];
-  std::snprintf(buf, sizeof(buf), "%04d-%02d-%02dT%02d:%02d:%02d.%09dZ", tm.tm_year + 1900,
-                tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
-                static_cast<int>(ns % 1'000'000'000));
-  return buf;
 }
 
 void PrintSummary(const Summary& s, bool json) {
@@ -174,7 +163,7 @@ int ListBackups(const BackupCmdOptions& options) {
       std::printf("%s{\"id\": %s, \"system_time\": %" PRId64 ", \"created\": %s, \"files\": %zu"
                   ", \"bytes\": %" PRIu64 ", \"new_bytes\": %" PRIu64 "}",
                   i ? ", " : "", JsonString(m.id).c_str(), m.system_time_ns,
-                  JsonString(Rfc3339(m.created_ns)).c_str(), m.files.size(), m.bytes(),
+                  JsonString(query::FormatTime(m.created_ns)).c_str(), m.files.size(), m.bytes(),
                   m.new_bytes);
     }
     std::printf("]\n");
@@ -183,7 +172,7 @@ int ListBackups(const BackupCmdOptions& options) {
   std::printf("id\tsystem_time\tcreated\tfiles\tbytes\tnew_bytes\n");
   for (const engine::BackupManifest& m : *backups) {
     std::printf("%s\t%" PRId64 "\t%s\t%zu\t%" PRIu64 "\t%" PRIu64 "\n", m.id.c_str(),
-                m.system_time_ns, Rfc3339(m.created_ns).c_str(), m.files.size(), m.bytes(),
+                m.system_time_ns, query::FormatTime(m.created_ns).c_str(), m.files.size(), m.bytes(),
                 m.new_bytes);
   }
   return 0;
