@@ -32,6 +32,7 @@
 #include "engine/memtable.h"
 #include "engine/partition.h"
 #include "engine/rollup.h"
+#include "engine/rollup_cache.h"
 #include "engine/schema.h"
 #include "engine/series_index.h"
 #include "engine/types.h"
@@ -84,6 +85,8 @@ struct ReadView {
   std::vector<RollupDef> rollups;
   // The newest visible commit when the view was taken: every commit up to it is in the view.
   int64_t visible_ns = 0;
+  // Which RollupCache entries the view may use (engine/rollup_cache.h).
+  uint64_t rollup_epoch = 0;
 };
 
 // What one ApplyRetention / DropPartitionsBefore call removed.
@@ -352,6 +355,13 @@ class Engine {
                                  const SeriesInfo& info, const std::string& field,
                                  const VersionColumn& sorted, RollupScratch* scratch,
                                  CatalogBatch* batch) const;
+  // The rollup rows of (rollup, series, field) from the cache, read through the statement's
+  // cursor on a miss; null when there are too many to cache (read them by range then).
+  Result<std::shared_ptr<const RollupCache::Rows>> CachedRollupRows(const RollupDef& rollup,
+                                                                    const SeriesInfo& info,
+                                                                    std::string_view field,
+                                                                    const ReadView& view,
+                                                                    ScanContext* context) const;
   // Fills the view's memtables, files and retention bound (under mu_).
   void FillView(ReadView* view) const EXCLUSIVE_LOCKS_REQUIRED(mu_);
   static Status RetentionRejection(int64_t time_ns, int64_t oldest_kept_ns,
@@ -376,6 +386,7 @@ class Engine {
   SeriesIndex series_;
   Schema schema_;
   mutable LastValueCache last_values_;
+  mutable RollupCache rollup_cache_{64ull << 20};
 
   // Held by the WAL thread while it applies a commit, and by a flush while it swaps memtables,
   // so every commit lands wholly in the memtable whose checkpoint covers it.
@@ -392,6 +403,8 @@ class Engine {
   std::shared_ptr<const FileSet> files_ GUARDED_BY(mu_);
   // Rollup definitions; changed under drop_mu_ too, so a flush sees one set throughout.
   std::shared_ptr<const std::vector<RollupDef>> rollups_ GUARDED_BY(mu_);
+  // Advanced with every flush's file-set swap: RollupCache entries of older epochs are stale.
+  uint64_t rollup_epoch_ GUARDED_BY(mu_) = 0;
   std::chrono::steady_clock::time_point active_since_ GUARDED_BY(mu_);
   int64_t visible_upto_ns_ GUARDED_BY(mu_) = 0;
   int64_t checkpoint_ns_ GUARDED_BY(mu_) = 0;

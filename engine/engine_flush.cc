@@ -249,6 +249,8 @@ Status Engine::FlushMemTable(const MemTable& frozen, int64_t checkpoint_ns, bool
   for (auto& [key, file] : opened) files->partitions[key].push_back(std::move(file));
   files_ = std::move(files);
   checkpoint_ns_ = checkpoint_ns;
+  // This flush's catalog batch rewrote rollup rows: cached copies of them are stale from now.
+  ++rollup_epoch_;
   return Status::OK();
 }
 

@@ -285,6 +285,49 @@ Engine::RollupRead Engine::BeginRollupRead(std::string_view measurement,
   return {view->rollups, SystemTime{view->visible_ns}};
 }
 
+Result<std::shared_ptr<const RollupCache::Rows>> Engine::CachedRollupRows(
+    const RollupDef& rollup, const SeriesInfo& info, std::string_view field, const ReadView& view,
+    ScanContext* context) const {
+  std::shared_ptr<const RollupCache::Rows> rows =
+      rollup_cache_.Find(view.rollup_epoch, rollup.id, info.id, field);
+  if (rows == nullptr) {
+    auto loaded = std::make_shared<RollupCache::Rows>();
+    if (context->rollup_cursor == nullptr) {
+      context->rollup_cursor = catalog_->NewRollupCursor(view.catalog);
+    }
+    Status walked = Catalog::ForEachRollupRow(
+        *context->rollup_cursor, rollup.id, info.id, field, INT64_MIN, INT64_MAX,
+        [&](int64_t segment, std::string_view value) -> Status {
+          const bool decoded =
+              ForEachBucketOfSegment(value, [&](int64_t start, const RollupBucket& bucket) {
+                loaded->buckets.emplace_back(start, bucket);
+              });
+          if (!decoded) {
+            return Status::Corruption("catalog: rollup " + rollup.name + " has a bad row for " +
+                                      info.key + " " + std::string(field) + " at " +
+                                      std::to_string(segment));
+          }
+          // Too many to keep: stop reading; the caller reads its range instead.
+          if (loaded->buckets.size() > RollupCache::kMaxBucketsPerEntry) {
+            return Status::ResourceExhausted("");
+          }
+          return Status::OK();
+        });
+    if (loaded->buckets.size() > RollupCache::kMaxBucketsPerEntry) {
+      loaded->buckets.clear();
+      loaded->too_many = true;
+    } else {
+      STRATA_RETURN_IF_ERROR(walked);
+    }
+    rollup_cache_.Insert(view.rollup_epoch, rollup.id, info.id, field, loaded);
+    rows = std::move(loaded);
+  } else {
+    ++context->rollup_cache_hits;
+  }
+  if (rows->too_many) return std::shared_ptr<const RollupCache::Rows>();
+  return rows;
+}
+
 Status Engine::ScanFieldRollup(const RollupDef& rollup, SeriesId series, std::string_view field,
                                int64_t min_ns, int64_t max_ns, SystemTime as_of,
                                FieldScanConsumer& consumer, ScanContext* context) const {
@@ -366,25 +409,38 @@ Status Engine::ScanFieldRollup(const RollupDef& rollup, SeriesId series, std::st
     ++context->rollup_buckets;
     return Status::OK();
   };
-  const int64_t first_segment = first == INT64_MIN ? INT64_MIN : RollupSegmentStart(first, interval);
-  if (context->rollup_cursor == nullptr) {
-    context->rollup_cursor = catalog_->NewRollupCursor(view->catalog);
-  }
-  const Status walked = Catalog::ForEachRollupRow(
-      *context->rollup_cursor, rollup.id, info->id, field, first_segment, end,
-      [&](int64_t segment, std::string_view value) -> Status {
-        Status taken;
-        const bool decoded = ForEachBucketOfSegment(value, [&](int64_t start,
-                                                               const RollupBucket& bucket) {
-          if (taken.ok()) taken = take_bucket(start, bucket);
+  STRATA_ASSIGN_OR_RETURN(std::shared_ptr<const RollupCache::Rows> cached,
+                          CachedRollupRows(rollup, *info, field, *view, context));
+  Status walked;
+  if (cached != nullptr) {
+    const auto& buckets = cached->buckets;
+    auto it = std::lower_bound(buckets.begin(), buckets.end(), first,
+                               [](const auto& b, int64_t t) { return b.first < t; });
+    for (; it != buckets.end() && (end == kNoEndNs || it->first < end) && walked.ok(); ++it) {
+      walked = take_bucket(it->first, it->second);
+    }
+  } else {
+    const int64_t first_segment =
+        first == INT64_MIN ? INT64_MIN : RollupSegmentStart(first, interval);
+    if (context->rollup_cursor == nullptr) {
+      context->rollup_cursor = catalog_->NewRollupCursor(view->catalog);
+    }
+    walked = Catalog::ForEachRollupRow(
+        *context->rollup_cursor, rollup.id, info->id, field, first_segment, end,
+        [&](int64_t segment, std::string_view value) -> Status {
+          Status taken;
+          const bool decoded = ForEachBucketOfSegment(value, [&](int64_t start,
+                                                                 const RollupBucket& bucket) {
+            if (taken.ok()) taken = take_bucket(start, bucket);
+          });
+          if (!decoded) {
+            return Status::Corruption("catalog: rollup " + rollup.name + " has a bad row for " +
+                                      info->key + " " + std::string(field) + " at " +
+                                      std::to_string(segment));
+          }
+          return taken;
         });
-        if (!decoded) {
-          return Status::Corruption("catalog: rollup " + rollup.name + " has a bad row for " +
-                                    info->key + " " + std::string(field) + " at " +
-                                    std::to_string(segment));
-        }
-        return taken;
-      });
+  }
   STRATA_RETURN_IF_ERROR(walked);
   STRATA_RETURN_IF_ERROR(add_dirty_before(end));
   if (end < max_ns) STRATA_RETURN_IF_ERROR(add_raw(end, max_ns));  // the partial last bucket

@@ -13,6 +13,7 @@ void Engine::FillView(ReadView* view) const {
   view->memtables = immutables_;
   view->memtables.push_back(active_);
   view->visible_ns = visible_upto_ns_;
+  view->rollup_epoch = rollup_epoch_;
 }
 
 Engine::Snapshot Engine::GetSnapshot() const {

@@ -104,6 +104,7 @@ struct ScanContext {
   uint64_t last_value_fills = 0;  // cache misses: scanned once for the newest point
   uint64_t rollup_buckets = 0;     // (series, field, bucket) answered by a rollup row
   uint64_t rollup_raw_scans = 0;   // scans of a rollup read's raw parts (ends, memtable buckets)
+  uint64_t rollup_cache_hits = 0;  // (series, field) whose rollup rows came from RollupCache
   // The rollup the statement reads (empty: none), and the cursor its reads share (made by the
   // first). Not summed by +=.
   std::string rollup;
@@ -146,6 +147,7 @@ struct ScanContext {
     last_value_fills += o.last_value_fills;
     rollup_buckets += o.rollup_buckets;
     rollup_raw_scans += o.rollup_raw_scans;
+    rollup_cache_hits += o.rollup_cache_hits;
     return *this;
   }
 };

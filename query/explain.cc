@@ -159,7 +159,8 @@ Status ExecuteExplain(const engine::Engine& engine, const SelectStatement& state
   } else {
     plan.push_back("rollups: " + counters.rollup + " (" + std::to_string(counters.rollup_buckets) +
                    " buckets from the rollup, " + std::to_string(counters.rollup_raw_scans) +
-                   " raw scans of partial or unflushed buckets)");
+                   " raw scans of partial or unflushed buckets, " +
+                   std::to_string(counters.rollup_cache_hits) + " series-fields from the cache)");
   }
 
   STRATA_RETURN_IF_ERROR(sink.Header({"plan"}));

@@ -253,6 +253,35 @@ TEST_F(RollupTest, AnAnswerNeverMixesStatesWhileWritersAndFlushesRun) {
   ExpectRollupMatchesRaw("SELECT sum(n), min(n), max(n) FROM m GROUP BY time(1m), host", "end");
 }
 
+TEST_F(RollupTest, CachedRowsServeStatementsUntilTheNextFlush) {
+  std::vector<std::string> lines;
+  for (int host = 0; host < 3; ++host) {
+    for (int i = 0; i < 200; ++i) {
+      lines.push_back("m,host=h" + std::to_string(host) + " v=" + std::to_string(i * (host + 1)) +
+                      " " + std::to_string(kJan1 + i * 30 * kSecond));
+    }
+  }
+  Write(lines);
+  ASSERT_TRUE(engine_->Flush().ok());
+  Run("CREATE ROLLUP m_5m ON m EVERY 5m");
+  const std::string query = "SELECT sum(v), max(v) FROM m GROUP BY time(10m), host";
+  EXPECT_EQ(Counters(query).rollup_cache_hits, 0u) << "the first statement reads the catalog";
+  EXPECT_EQ(Counters(query).rollup_cache_hits, 3u);
+  ExpectRollupMatchesRaw(query, "cached");
+  // A write in memory does not touch the cached rows: its bucket is read raw.
+  Write({"m,host=h1 v=1000 " + std::to_string(kJan1 + 45 * kSecond)});
+  const engine::ScanContext dirty = Counters(query);
+  EXPECT_EQ(dirty.rollup_cache_hits, 3u);
+  EXPECT_EQ(dirty.rollup_raw_scans, 1u);
+  ExpectRollupMatchesRaw(query, "a write in memory");
+  // Its flush rewrote rows: the cached copies are not used again.
+  ASSERT_TRUE(engine_->Flush().ok());
+  EXPECT_EQ(Counters(query).rollup_cache_hits, 0u);
+  EXPECT_EQ(Counters(query).rollup_cache_hits, 3u);
+  EXPECT_EQ(Counters(query).rollup_raw_scans, 0u);
+  ExpectRollupMatchesRaw(query, "after the flush");
+}
+
 TEST_F(RollupTest, ShowExplainAndErrors) {
   EXPECT_EQ(QueryOk("SELECT count(v) FROM m").rows().size(), 0u);
   Write({"m,host=a v=1.5 " + std::to_string(kJan1), "m,host=a v=2.5 " + std::to_string(kJan1 + 90 * kSecond),
@@ -282,12 +311,12 @@ TEST_F(RollupTest, ShowExplainAndErrors) {
   // Buckets 00:00 and 00:01 of a and 00:00 of b.
   EXPECT_EQ(PlanLine(query, "rollups:"),
             "rollups: m_1m (3 buckets from the rollup, 0 raw scans of partial or unflushed "
-            "buckets)");
+            "buckets, 2 series-fields from the cache)");
   // An unflushed point makes its bucket raw; the others still come from the rollup.
   Write({"m,host=a v=10 " + std::to_string(kJan1 + 100 * kSecond)});
   EXPECT_EQ(PlanLine(query, "rollups:"),
             "rollups: m_1m (2 buckets from the rollup, 1 raw scans of partial or unflushed "
-            "buckets)");
+            "buckets, 2 series-fields from the cache)");
   EXPECT_EQ(QueryOk(query).rows()[0][1], "18");
   // Not from a rollup: AS OF, holistic aggregates, field conditions, buckets it cannot tile.
   for (const std::string& other :
@@ -312,7 +341,7 @@ TEST_F(RollupTest, ShowExplainAndErrors) {
   ASSERT_TRUE(engine_->Flush().ok());
   EXPECT_EQ(PlanLine(query, "rollups:"),
             "rollups: m_1m (3 buckets from the rollup, 0 raw scans of partial or unflushed "
-            "buckets)");
+            "buckets, 0 series-fields from the cache)");
   EXPECT_EQ(QueryOk(query).rows()[0][1], "18");
   Run("DROP ROLLUP m_1m");
   EXPECT_EQ(show().rows().size(), 0u);

@@ -655,7 +655,7 @@ TEST_F(SessionTest, CreateAndDropRollupAnswerOkOrOneErrLine) {
   ASSERT_FALSE(a.rows.empty());
   EXPECT_EQ(a.rows.back()[0],
             "rollups: cpu_1s (2 buckets from the rollup, 0 raw scans of partial or unflushed "
-            "buckets)");
+            "buckets, 0 series-fields from the cache)");
   EXPECT_EQ(Send(*s, "CREATE ROLLUP cpu_1s ON cpu EVERY 1m\n"),
             "ERR rollup cpu_1s already exists\n");
   EXPECT_EQ(Send(*s, "CREATE ROLLUP x ON cpu EVERY 10\n"),
