@@ -30,7 +30,8 @@ Status MemTable::Apply(int64_t system_time_ns, std::string_view payload, SeriesI
   // Released before the memtable lock: a fill's scan then sees the whole batch.
   LastValueCache::Applier observed(last_values, system_time_ns);
   size_t line_no = 0;
-  std::map<std::string, Column, std::less<>>* current = nullptr;
+  SeriesColumns* current = nullptr;
+  size_t field_no = 0;  // position of the field in its line
   int64_t valid = 0;
   uint64_t points = 0;
   int64_t bytes_delta = 0;
@@ -40,27 +41,41 @@ Status MemTable::Apply(int64_t system_time_ns, std::string_view payload, SeriesI
       [&](const BatchLine& line) {
         const SeriesId series = line_series[line_no++];
         current = &series_[series.value];
+        field_no = 0;
         valid = line.valid_time_ns;
         observed.Line(series);
       },
       [&](std::string_view key, const FieldValue& value, bool tombstone) {
-        auto it = current->find(key);
-        if (it == current->end()) {
-          it = current->emplace(std::string(key), Column{}).first;
-          it->second.data.type = value.type;
+        auto& last_line = current->last_line;
+        Columns::iterator it;
+        if (field_no < last_line.size() && last_line[field_no]->first == key) {
+          it = last_line[field_no];
+        } else {
+          it = current->by_field.find(key);
+          if (it == current->by_field.end()) {
+            it = current->by_field.emplace(std::string(key), Column{}).first;
+            it->second.data.type = value.type;
+          }
+          if (field_no < last_line.size()) {
+            last_line[field_no] = it;
+          } else {
+            last_line.push_back(it);
+          }
         }
+        ++field_no;
         Column& column = it->second;
         // The schema check before commit guarantees the type; a mismatch here can only come
         // from a WAL written before the check existed, and the value is skipped.
         if (column.data.type != value.type) return;
-        const size_t before = column.data.MemoryBytes();
+        // Accounted by growth, never by walking the column (its strings made that quadratic).
+        const size_t before = column.data.VectorBytes();
         if (!column.data.empty() && valid <= column.data.valid_ns.back()) {
           column.strictly_increasing = false;
         }
         column.data.Append(valid, system_time_ns, value, tombstone);
         observed.Field(key, valid, value, tombstone);
-        bytes_delta += static_cast<int64_t>(column.data.MemoryBytes()) -
-                       static_cast<int64_t>(before);
+        bytes_delta += static_cast<int64_t>(column.data.VectorBytes() - before +
+                                            column.data.StringHeapBytes(column.data.size() - 1));
         ++points;
       });
   if (points > 0) {
@@ -77,8 +92,8 @@ void MemTable::CollectVersions(SeriesId series, std::string_view field, int64_t 
   std::shared_lock lock(mu_);
   auto s = series_.find(series.value);
   if (s == series_.end()) return;
-  auto c = s->second.find(field);
-  if (c == s->second.end()) return;
+  auto c = s->second.by_field.find(field);
+  if (c == s->second.by_field.end()) return;
   const Column& column = c->second;
   const auto& valid = column.data.valid_ns;
   if (out->empty()) out->type = column.data.type;
@@ -100,7 +115,7 @@ void MemTable::ForEachColumn(
         visit) const {
   std::shared_lock lock(mu_);
   for (const auto& [id, columns] : series_) {
-    for (const auto& [field, column] : columns) visit(SeriesId{id}, field, column.data);
+    for (const auto& [field, column] : columns.by_field) visit(SeriesId{id}, field, column.data);
   }
 }
 

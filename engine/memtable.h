@@ -64,8 +64,17 @@ class MemTable {
     bool strictly_increasing = true;
   };
 
+  using Columns = std::map<std::string, Column, std::less<>>;
+  struct SeriesColumns {
+    Columns by_field;
+    // by_field's entries for the fields of the series' last applied line, in that line's order:
+    // a writer's next line for the series usually names the same fields in the same order, so
+    // one name comparison replaces a map lookup per point.
+    std::vector<Columns::iterator> last_line;
+  };
+
   mutable std::shared_mutex mu_;
-  std::map<uint64_t, std::map<std::string, Column, std::less<>>> series_;  // by SeriesId value
+  std::map<uint64_t, SeriesColumns> series_;  // by SeriesId value
   int64_t min_system_ns_ = 0;
   int64_t max_system_ns_ = 0;
   // Relaxed: read for stats and the flush trigger, which tolerate a slightly stale value.

@@ -77,12 +77,20 @@ FieldValue VersionColumn::ValueAt(size_t i) const {
   return FieldValue();
 }
 
+size_t VersionColumn::VectorBytes() const {
+  return (valid_ns.capacity() + system_ns.capacity() + bits.capacity()) * 8 +
+         tombstone.capacity() + strings.capacity() * sizeof(std::string);
+}
+
+size_t VersionColumn::StringHeapBytes(size_t i) const {
+  if (type != FieldType::kString || i >= strings.size()) return 0;
+  const size_t capacity = strings[i].capacity();
+  return capacity > 15 ? capacity : 0;  // beyond the small-string buffer
+}
+
 size_t VersionColumn::MemoryBytes() const {
-  size_t bytes = (valid_ns.capacity() + system_ns.capacity() + bits.capacity()) * 8 +
-                 tombstone.capacity() + strings.capacity() * sizeof(std::string);
-  for (const std::string& s : strings) {
-    if (s.capacity() > 15) bytes += s.capacity();  // beyond the small-string buffer
-  }
+  size_t bytes = VectorBytes();
+  for (size_t i = 0; i < strings.size(); ++i) bytes += StringHeapBytes(i);
   return bytes;
 }
 

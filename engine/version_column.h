@@ -33,6 +33,11 @@ struct VersionColumn {
   FieldValue ValueAt(size_t i) const;
   // Approximate heap bytes held, by capacity.
   size_t MemoryBytes() const;
+  // The part of MemoryBytes held by the row vectors themselves (not the strings' own buffers):
+  // constant time, so an append can account for what it grew.
+  size_t VectorBytes() const;
+  // Heap bytes of row i's string beyond the small-string buffer (0 for other types).
+  size_t StringHeapBytes(size_t i) const;
 };
 
 // Visits, for each valid time in [min_ns, max_ns), the version with the greatest system time

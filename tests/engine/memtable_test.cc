@@ -93,6 +93,45 @@ TEST_F(MemTableTest, RandomHistoryMatchesAReferenceModelAtEverySystemTime) {
   }
 }
 
+TEST_F(MemTableTest, MemoryBytesEqualTheColumnsOwnAccountAcrossManyCommits) {
+  // Applies account bytes by growth; the sum must stay what the columns hold, strings (short
+  // and heap-allocated) and tombstones included, and fields named in varying orders.
+  std::mt19937 rng(7);
+  for (int commit = 1; commit <= 40; ++commit) {
+    std::vector<std::string> lines;
+    for (int i = 0; i < 50; ++i) {
+      const std::string text(static_cast<size_t>(rng() % 40), 'x');
+      const std::string fields = rng() % 2 ? "v=1,s=\"" + text + "\"" : "s=\"" + text + "\",v=2";
+      lines.push_back("m,h=" + std::to_string(rng() % 5) + " " + fields + " " +
+                      std::to_string(commit * 100 + i));
+    }
+    Commit(commit, lines);
+  }
+  size_t columns_bytes = 0;
+  memtable_.ForEachColumn([&](SeriesId, const std::string&, const VersionColumn& column) {
+    columns_bytes += column.MemoryBytes();
+  });
+  EXPECT_EQ(memtable_.MemoryBytes(), columns_bytes);
+  EXPECT_EQ(memtable_.points(), 40u * 50 * 2);
+}
+
+TEST_F(MemTableTest, FieldsInAnotherOrderThanTheSeriesLastLineLandInTheirOwnColumns) {
+  Commit(1, {"m a=1,b=2 10", "m b=20,a=10 20", "m b=200 30", "m c=7,a=100 40", "m a=1000,b=2000 50"});
+  auto values = [&](const std::string& field) {
+    std::vector<std::pair<int64_t, double>> out;
+    VersionColumn versions;
+    memtable_.CollectVersions(index_.Find("m")->id, field, INT64_MIN, INT64_MAX, &versions);
+    ResolveVersions(versions, INT64_MIN, INT64_MAX, INT64_MAX,
+                    [&](int64_t t, const FieldValue& v) { out.emplace_back(t, v.f); });
+    return out;
+  };
+  EXPECT_EQ(values("a"), (std::vector<std::pair<int64_t, double>>{
+                             {10, 1}, {20, 10}, {40, 100}, {50, 1000}}));
+  EXPECT_EQ(values("b"), (std::vector<std::pair<int64_t, double>>{
+                             {10, 2}, {20, 20}, {30, 200}, {50, 2000}}));
+  EXPECT_EQ(values("c"), (std::vector<std::pair<int64_t, double>>{{40, 7}}));
+}
+
 TEST_F(MemTableTest, CorruptPayloadChangesNothing) {
   Commit(100, {"m v=1 10"});
   std::string bad = "\x01\x05m,t=v";  // truncated after the series key
