@@ -140,8 +140,10 @@ class Engine {
   // Checks the line's field types against the schema (registering new fields) and appends it to
   // batch with its timestamp, or default_time_ns when it has none. InvalidArgument on a type
   // conflict, or when the point is older than the retention period (its time is before
-  // OldestKeptNs()); the batch is then unchanged.
-  Status AddLine(const ParsedLine& line, int64_t default_time_ns, WriteBatch* batch);
+  // OldestKeptNs()); the batch is then unchanged. memo (optional, the writer's own) skips the
+  // schema lookups of a line with the same measurement and fields as the last one it checked.
+  Status AddLine(const ParsedLine& line, int64_t default_time_ns, WriteBatch* batch,
+                 SchemaMemo* memo = nullptr);
 
   // Commits batch as one WAL record and empties it. Returns the commit's system time at once;
   // the points become visible when the record is durable (see WaitForCommit). Blocks while the

@@ -3,15 +3,20 @@
 
 namespace strata::engine {
 
-Status Engine::AddLine(const ParsedLine& line, int64_t default_time_ns, WriteBatch* batch) {
+Status Engine::AddLine(const ParsedLine& line, int64_t default_time_ns, WriteBatch* batch,
+                       SchemaMemo* memo) {
   const int64_t time_ns = line.timestamp_ns.value_or(default_time_ns);
   // Checked first, so an expired line registers no field. The point would be invisible at once
   // and dropped at the next flush: telling the writer beats a silent loss.
   if (const int64_t oldest_kept_ns = OldestKeptNs(); time_ns < oldest_kept_ns) {
     return RetentionRejection(time_ns, oldest_kept_ns, options_.retention);
   }
-  for (const Field& field : line.fields) {
-    STRATA_RETURN_IF_ERROR(schema_.CheckAndRegister(line.measurement, field.key, field.value.type));
+  if (memo == nullptr || !memo->Covers(line)) {
+    for (const Field& field : line.fields) {
+      STRATA_RETURN_IF_ERROR(
+          schema_.CheckAndRegister(line.measurement, field.key, field.value.type));
+    }
+    if (memo != nullptr) memo->Remember(line);
   }
   batch->Add(line, time_ns);
   return Status::OK();

@@ -64,4 +64,23 @@ std::vector<std::pair<std::string, FieldType>> Schema::Fields(std::string_view m
   return out;
 }
 
+bool SchemaMemo::Covers(const ParsedLine& line) const {
+  if (line.measurement != measurement_ || line.fields.size() > fields_.size()) return false;
+  for (size_t i = 0; i < line.fields.size(); ++i) {
+    if (line.fields[i].key != fields_[i].first || line.fields[i].value.type != fields_[i].second) {
+      return false;
+    }
+  }
+  return true;
+}
+
+void SchemaMemo::Remember(const ParsedLine& line) {
+  measurement_.assign(line.measurement);
+  fields_.resize(line.fields.size());
+  for (size_t i = 0; i < line.fields.size(); ++i) {
+    fields_[i].first.assign(line.fields[i].key);  // reuses the string's buffer
+    fields_[i].second = line.fields[i].value.type;
+  }
+}
+
 }  // namespace strata::engine

@@ -10,6 +10,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "engine/line_protocol.h"
 #include "engine/types.h"
 #include "util/status.h"
 
@@ -31,6 +32,23 @@ class Schema {
   mutable std::shared_mutex mu_;
   // key: measurement + '\0' + field
   std::unordered_map<std::string, FieldType> types_;
+};
+
+// The measurement and field types of the last line one writer registered. A stream's lines
+// mostly repeat them and a registered type never changes, so a line the memo covers needs no
+// Schema lookup (a lock, a key built and hashed per field). One per writer (a connection).
+// Thread-safety: not thread-safe.
+class SchemaMemo {
+ public:
+  // True when the line's measurement is the remembered one and its i-th field has the name and
+  // type of the remembered i-th field, for every i.
+  bool Covers(const ParsedLine& line) const;
+  // Remembers a line whose fields were all checked and registered.
+  void Remember(const ParsedLine& line);
+
+ private:
+  std::string measurement_;
+  std::vector<std::pair<std::string, FieldType>> fields_;
 };
 
 }  // namespace strata::engine

@@ -23,11 +23,19 @@ constexpr std::string_view kKeywords[] = {"SELECT",  "SHOW",   "DELETE", "EXPLAI
                                           "COMPACT", "BACKUP", "QUIT"};
 
 // The keyword a line starts with (its first token, up to the first space, in any case), or "".
+// Runs on every written line, so it looks at no more of it than the longest keyword needs
+// (find_first_of would walk a write's whole series key, a memchr per byte).
 std::string_view CommandKeyword(std::string_view line) {
-  size_t start = line.find_first_not_of(" \t");
-  if (start == std::string_view::npos) return {};
-  size_t end = line.find_first_of(" \t\r", start);
-  std::string_view first = line.substr(start, end == std::string_view::npos ? end : end - start);
+  constexpr size_t kLongestKeyword = 7;
+  size_t start = 0;
+  while (start < line.size() && (line[start] == ' ' || line[start] == '\t')) ++start;
+  size_t end = start;
+  while (end < line.size() && end - start <= kLongestKeyword && line[end] != ' ' &&
+         line[end] != '\t' && line[end] != '\r') {
+    ++end;
+  }
+  if (end - start > kLongestKeyword) return {};
+  std::string_view first = line.substr(start, end - start);
   for (std::string_view k : kKeywords) {
     if (first.size() != k.size()) continue;
     bool equal = true;
@@ -172,7 +180,7 @@ void Session::HandleWrite(std::string_view line, std::string* out) {
     Reject(parsed.message(), out);
     return;
   }
-  Status added = engine_.AddLine(parsed_, receive_time_ns_, &batch_);
+  Status added = engine_.AddLine(parsed_, receive_time_ns_, &batch_, &schema_memo_);
   if (!added.ok()) {
     Reject(added.message(), out);
     return;

@@ -71,6 +71,7 @@ class Session {
   engine::LineParser parser_;
   engine::ParsedLine parsed_;
   engine::WriteBatch batch_;
+  engine::SchemaMemo schema_memo_;
   int64_t receive_time_ns_ = 0;  // valid time of lines without a timestamp
 
   uint64_t line_no_ = 0;   // every line received, commands and blank lines included

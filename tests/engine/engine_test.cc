@@ -146,6 +146,29 @@ TEST_F(EngineTest, FieldTypeConflictIsRejectedAndLeavesTheBatchUnchanged) {
   EXPECT_TRUE(batch.empty());
 }
 
+TEST_F(EngineTest, AWritersSchemaMemoNeverLetsAConflictingTypeThrough) {
+  Open();
+  ASSERT_TRUE(Write({"m b=1.5 1"}).ok());  // b is a float from now on
+  SchemaMemo memo;
+  WriteBatch batch;
+  ParsedLine parsed;
+  auto add = [&](const std::string& line) {
+    EXPECT_TRUE(parser_.Parse(line, &parsed).ok()) << line;
+    return engine_->AddLine(parsed, 0, &batch, &memo);
+  };
+  ASSERT_TRUE(add("m a=1i 2").ok());
+  ASSERT_TRUE(add("m a=2i 3").ok());  // covered by the memo
+  // The memo holds (m, a integer): b's conflict must still be found, on every try, and a line
+  // rejected half-way (a registered, b refused) must not be remembered as checked.
+  EXPECT_EQ(add("m a=3i,b=4i 4").message(), "field 'b' of measurement 'm' is float, not integer");
+  EXPECT_EQ(add("m a=3i,b=4i 5").message(), "field 'b' of measurement 'm' is float, not integer");
+  EXPECT_EQ(add("m a=3 6").message(), "field 'a' of measurement 'm' is integer, not float");
+  EXPECT_EQ(add("n a=3 7").ok(), true) << "another measurement is another field";
+  EXPECT_EQ(add("m a=5i,b=6 8").ok(), true);
+  EXPECT_EQ(add("m b=7i 9").message(), "field 'b' of measurement 'm' is float, not integer");
+  EXPECT_EQ(batch.lines(), 4u);
+}
+
 TEST_F(EngineTest, TypesAreRememberedAcrossRestart) {
   Open();
   ASSERT_TRUE(Write({"m v=1.5 1"}).ok());
