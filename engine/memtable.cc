@@ -114,8 +114,13 @@ void MemTable::ForEachColumn(
     const std::function<void(SeriesId, const std::string& field, const VersionColumn& column)>&
         visit) const {
   std::shared_lock lock(mu_);
-  for (const auto& [id, columns] : series_) {
-    for (const auto& [field, column] : columns.by_field) visit(SeriesId{id}, field, column.data);
+  std::vector<std::pair<uint64_t, const SeriesColumns*>> by_id;
+  by_id.reserve(series_.size());
+  for (const auto& [id, columns] : series_) by_id.emplace_back(id, &columns);
+  std::sort(by_id.begin(), by_id.end(),
+            [](const auto& a, const auto& b) { return a.first < b.first; });
+  for (const auto& [id, columns] : by_id) {
+    for (const auto& [field, column] : columns->by_field) visit(SeriesId{id}, field, column.data);
   }
 }
 
