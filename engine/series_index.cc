@@ -24,9 +24,9 @@ Result<const SeriesInfo*> SeriesIndex::GetOrCreate(std::string_view series_key) 
   std::unique_lock lock(mu_);
   if (auto it = by_key_.find(series_key); it != by_key_.end()) return &series_[it->second.value - 1];
   info.id = SeriesId{series_.size() + 1};
-  by_key_.emplace(info.key, info.id);
   by_measurement_[info.measurement].push_back(info.id);
   series_.push_back(std::move(info));
+  by_key_.emplace(series_.back().key, series_.back().id);
   return &series_.back();
 }
 

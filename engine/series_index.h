@@ -55,7 +55,8 @@ class SeriesIndex {
 
   mutable std::shared_mutex mu_;
   std::deque<SeriesInfo> series_;  // index = id - 1; deque keeps addresses stable
-  std::unordered_map<std::string, SeriesId, StringHash, std::equal_to<>> by_key_;
+  // Keys view series_[i].key (the deque never moves an element): one copy of each key.
+  std::unordered_map<std::string_view, SeriesId, StringHash, std::equal_to<>> by_key_;
   std::unordered_map<std::string, std::vector<SeriesId>, StringHash, std::equal_to<>>
       by_measurement_;
 };
