@@ -19,6 +19,9 @@ int RunQuery(const ServerAddress& server, const std::string& text);
 struct LoadOptions {
   std::string path;  // "-" is standard input
   bool progress = true;  // only shown when stderr is a terminal
+  // Connections to send on (the server parses each on its own thread); a series' lines always
+  // share one, so they keep the file's order.
+  int connections = 1;
 };
 
 // Streams a line-protocol file to the server, SYNCs at the end and prints lines, points and

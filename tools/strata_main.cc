@@ -24,6 +24,10 @@ int main(int argc, char** argv) {
   load->add_option("file", load_options.path, "line-protocol file, or - for standard input")
       ->required();
   load->add_flag("--quiet", quiet, "no progress display");
+  load->add_option("--connections", load_options.connections,
+                   "send on this many connections, each series on one (parallel parsing)")
+      ->check(CLI::Range(1, 64))
+      ->capture_default_str();
 
   std::string inspect_path;
   CLI::App* inspect = app.add_subcommand("inspect", "describe a chunk file and check its blocks");

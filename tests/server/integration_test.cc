@@ -188,6 +188,65 @@ TEST_F(IntegrationTest, RealDataSetLoadsAndAggregatesMatch) {
   }
 }
 
+TEST_F(IntegrationTest, ALoadOnSeveralConnectionsKeepsEachSeriesInFileOrderAndNamesFileLines) {
+  StartServer();
+  // 40 series, each point written three times in file order (the last write must win), the
+  // series interleaved, and a bad line every 97 lines.
+  std::mt19937 rng(11);
+  std::map<std::string, std::map<int64_t, double>> last;
+  std::string file;
+  std::vector<int> bad_lines;
+  int line_no = 0;
+  for (int round = 0; round < 3; ++round) {
+    for (int t = 0; t < 50; ++t) {
+      for (int host = 0; host < 40; ++host) {
+        if (++line_no % 97 == 0) {
+          file += "cpu,host=h" + std::to_string(host) + " v=notanumber 1\n";
+          bad_lines.push_back(line_no);
+          ++line_no;
+        }
+        const double v = static_cast<double>(rng() % 100000) / 100;
+        const std::string series = "cpu,host=h" + std::to_string(host);
+        file += series + " v=" + std::to_string(v) + " " + std::to_string(1'000'000'000 + t) + "\n";
+        last[series][t] = std::stod(std::to_string(v));
+      }
+    }
+  }
+  const std::string path = dir_.Sub("lanes.lp");
+  std::ofstream(path) << file;
+  std::string out, err;
+  int code = RunCommand({StratadProcess::BinaryPath("tools/strata"), "--port",
+                         std::to_string(server_->port()), "load", "--quiet", "--connections", "3",
+                         path},
+                        "", &out, &err);
+  EXPECT_EQ(code, 1) << "rejected lines make the exit code 1";
+  for (int n : bad_lines) {
+    EXPECT_NE(err.find(path + ": line " + std::to_string(n) + " "), std::string::npos)
+        << "file line " << n << " not named in:\n" << err;
+  }
+  const int good = 3 * 50 * 40;
+  EXPECT_NE(out.find("loaded " + std::to_string(good) + " lines (" + std::to_string(good) +
+                     " points)"),
+            std::string::npos)
+      << out;
+  EXPECT_NE(out.find("rejected " + std::to_string(bad_lines.size()) + " lines"),
+            std::string::npos)
+      << out;
+  auto client = Connect();
+  ASSERT_TRUE(client);
+  Reference all;
+  for (const auto& [series, points] : last) {
+    Reference one;
+    for (const auto& [t, v] : points) {
+      one.Add(v);
+      all.Add(v);
+    }
+    ExpectAggregates(*client, " WHERE host = '" + series.substr(series.find('=') + 1) + "'", "v",
+                     "cpu", one);
+  }
+  ExpectAggregates(*client, "", "v", "cpu", all);
+}
+
 TEST_F(IntegrationTest, BadLinesAreReportedByNumberAndGoodLinesLoad) {
   StartServer({"--max-line-bytes", "1024"});
   const std::vector<std::string> bad = {
