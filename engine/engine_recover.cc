@@ -119,6 +119,10 @@ Status Engine::ReplayWal(int64_t checkpoint_ns, int64_t* last_system_time_ns) {
     target = active_;
   }
   std::map<uint64_t, int64_t> segment_last;  // every segment seen, with its newest record
+  // The fields (by position) of the last line whose types were registered: WAL lines mostly
+  // repeat their predecessor's fields, which then need no Schema lookup.
+  std::string known_measurement;
+  std::vector<std::pair<std::string, FieldType>> known_fields;
   wal::RecoveryReport report;
   uint64_t replayed = 0;
   Status status = wal::ReplayWal(
@@ -129,17 +133,33 @@ Status Engine::ReplayWal(int64_t checkpoint_ns, int64_t* last_system_time_ns) {
         ++replayed;
         // Field types of data not yet flushed are known only from the WAL.
         std::string_view measurement;
+        size_t field_no = 0;
         Status typed;
         Status decoded = DecodeWriteBatch(
             record.payload,
             [&](const BatchLine& line) {
               auto info = series_.GetOrCreate(line.series_key);
               measurement = info.ok() ? std::string_view((*info)->measurement) : "";
+              if (measurement != known_measurement) {
+                known_measurement.assign(measurement);
+                known_fields.clear();
+              }
+              field_no = 0;
             },
             [&](std::string_view key, const FieldValue& value, bool) {
               if (measurement.empty()) return;
+              const size_t i = field_no++;
+              if (i < known_fields.size() && known_fields[i].first == key &&
+                  known_fields[i].second == value.type) {
+                return;
+              }
               Status s = schema_.CheckAndRegister(measurement, key, value.type);
-              if (!s.ok() && typed.ok()) typed = s;
+              if (!s.ok()) {
+                if (typed.ok()) typed = s;
+                return;
+              }
+              if (i >= known_fields.size()) known_fields.resize(i + 1);
+              known_fields[i] = {std::string(key), value.type};
             });
         Status applied = decoded.ok()
                              ? target->Apply(record.system_time_ns, record.payload, series_, &last_values_)

@@ -172,11 +172,17 @@ TEST_F(EngineTest, AWritersSchemaMemoNeverLetsAConflictingTypeThrough) {
 TEST_F(EngineTest, TypesAreRememberedAcrossRestart) {
   Open();
   ASSERT_TRUE(Write({"m v=1.5 1"}).ok());
+  // Only in the WAL: lines of three measurements naming the same fields in the same order.
+  ASSERT_TRUE(Write({"m v=2.5,w=1i 2", "n v=1.5,w=2i 3", "o v=1i,w=2.5 4", "m v=3.5,w=2i 5"}).ok());
   ASSERT_TRUE(engine_->Close().ok());
   engine_.reset();
   Open();
-  auto r = Write({"m v=2i 2"});
-  EXPECT_EQ(r.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(Write({"m v=2i 6"}).status().code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(Write({"m w=2.5 6"}).status().code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(Write({"n v=2i 6"}).status().code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(Write({"n w=2.5 6"}).status().code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(Write({"o v=2.5 6"}).status().code(), StatusCode::kInvalidArgument);
+  EXPECT_TRUE(Write({"o v=3i,w=4.5 6"}).ok());
 }
 
 TEST_F(EngineTest, WalSyncFailureFailsTheCommitAndEveryLaterOne) {
