@@ -14,6 +14,20 @@ std::string_view SeriesInfo::TagValue(std::string_view tag_key) const {
   return {};
 }
 
+namespace {
+
+std::string TagPostingKey(std::string_view measurement, std::string_view key,
+                          std::string_view value) {
+  std::string posting;
+  posting.reserve(measurement.size() + key.size() + value.size() + 2);
+  posting.append(measurement).push_back('\0');
+  posting.append(key).push_back('\0');
+  posting.append(value);
+  return posting;
+}
+
+}  // namespace
+
 Result<const SeriesInfo*> SeriesIndex::GetOrCreate(std::string_view series_key) {
   if (const SeriesInfo* found = Find(series_key)) return found;
   SeriesInfo info;
@@ -25,6 +39,9 @@ Result<const SeriesInfo*> SeriesIndex::GetOrCreate(std::string_view series_key) 
   if (auto it = by_key_.find(series_key); it != by_key_.end()) return &series_[it->second.value - 1];
   info.id = SeriesId{series_.size() + 1};
   by_measurement_[info.measurement].push_back(info.id);
+  for (const auto& [key, value] : info.tags) {
+    by_tag_[TagPostingKey(info.measurement, key, value)].push_back(info.id);
+  }
   series_.push_back(std::move(info));
   by_key_.emplace(series_.back().key, series_.back().id);
   return &series_.back();
@@ -53,6 +70,19 @@ const SeriesInfo* SeriesIndex::Get(SeriesId id) const {
   std::shared_lock lock(mu_);
   if (id.value == 0 || id.value > series_.size()) return nullptr;
   return &series_[id.value - 1];
+}
+
+std::vector<const SeriesInfo*> SeriesIndex::SeriesWithTag(std::string_view measurement,
+                                                          std::string_view tag_key,
+                                                          std::string_view tag_value) const {
+  std::vector<const SeriesInfo*> out;
+  const std::string posting = TagPostingKey(measurement, tag_key, tag_value);
+  std::shared_lock lock(mu_);
+  auto it = by_tag_.find(posting);
+  if (it == by_tag_.end()) return out;
+  out.reserve(it->second.size());
+  for (SeriesId id : it->second) out.push_back(&series_[id.value - 1]);
+  return out;
 }
 
 std::vector<const SeriesInfo*> SeriesIndex::SeriesOf(std::string_view measurement) const {

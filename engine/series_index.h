@@ -44,6 +44,11 @@ class SeriesIndex {
 
   // Every series of the measurement, in id order.
   std::vector<const SeriesInfo*> SeriesOf(std::string_view measurement) const;
+  // The series of the measurement whose tag key has this (non-empty) value, in id order: a
+  // posting list, so a query naming one host among a million series reads one list.
+  std::vector<const SeriesInfo*> SeriesWithTag(std::string_view measurement,
+                                               std::string_view tag_key,
+                                               std::string_view tag_value) const;
   std::vector<std::string> Measurements() const;
   size_t size() const;
 
@@ -57,6 +62,8 @@ class SeriesIndex {
   std::deque<SeriesInfo> series_;  // index = id - 1; deque keeps addresses stable
   // Keys view series_[i].key (the deque never moves an element): one copy of each key.
   std::unordered_map<std::string_view, SeriesId, StringHash, std::equal_to<>> by_key_;
+  // key: measurement '\0' tag key '\0' tag value.
+  std::unordered_map<std::string, std::vector<SeriesId>, StringHash, std::equal_to<>> by_tag_;
   std::unordered_map<std::string, std::vector<SeriesId>, StringHash, std::equal_to<>>
       by_measurement_;
 };

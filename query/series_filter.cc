@@ -1,6 +1,8 @@
 #include "query/series_filter.h"
 
 #include <algorithm>
+#include <iterator>
+#include <optional>
 #include <string>
 #include <utility>
 
@@ -183,9 +185,54 @@ bool SeriesFilter::Matches(const engine::SeriesInfo& series) const {
   return !root_ || Evaluate(*root_, series);
 }
 
+namespace {
+
+using SeriesList = std::vector<const engine::SeriesInfo*>;
+
+bool ById(const engine::SeriesInfo* a, const engine::SeriesInfo* b) {
+  return a->id.value < b->id.value;
+}
+
+// A superset of the series the node matches, in id order, from the tag posting lists; nullopt
+// when the lists cannot narrow it (!=, regular expressions, `tag = ''`, an OR with such a side).
+std::optional<SeriesList> Candidates(const Node& node, const engine::SeriesIndex& index,
+                                     std::string_view measurement) {
+  switch (node.op) {
+    case Node::Op::kEqual:
+      if (node.value.empty()) return std::nullopt;  // also the series without the tag
+      return index.SeriesWithTag(measurement, node.tag, node.value);
+    case Node::Op::kAnd: {
+      std::optional<SeriesList> left = Candidates(*node.left, index, measurement);
+      std::optional<SeriesList> right = Candidates(*node.right, index, measurement);
+      if (!left || !right) return left ? std::move(left) : std::move(right);
+      SeriesList both;
+      std::set_intersection(left->begin(), left->end(), right->begin(), right->end(),
+                            std::back_inserter(both), ById);
+      return both;
+    }
+    case Node::Op::kOr: {
+      std::optional<SeriesList> left = Candidates(*node.left, index, measurement);
+      if (!left) return std::nullopt;
+      std::optional<SeriesList> right = Candidates(*node.right, index, measurement);
+      if (!right) return std::nullopt;
+      SeriesList either;
+      std::set_union(left->begin(), left->end(), right->begin(), right->end(),
+                     std::back_inserter(either), ById);
+      return either;
+    }
+    default:
+      return std::nullopt;
+  }
+}
+
+}  // namespace
+
 std::vector<const engine::SeriesInfo*> SeriesFilter::Select(const engine::SeriesIndex& index,
                                                             std::string_view measurement) const {
-  std::vector<const engine::SeriesInfo*> series = index.SeriesOf(measurement);
+  std::optional<SeriesList> candidates;
+  if (root_) candidates = Candidates(*root_, index, measurement);
+  SeriesList series = candidates ? std::move(*candidates) : index.SeriesOf(measurement);
+  // The candidates are a superset: the whole predicate still decides.
   std::erase_if(series, [this](const engine::SeriesInfo* s) { return !Matches(*s); });
   return series;
 }

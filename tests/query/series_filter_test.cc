@@ -170,6 +170,11 @@ TEST_F(SeriesFilterTest, RandomTreesMatchTheReference) {
       {"host =~ /^web/", [](const Tags& t) { return StartsWith(Tag(t, "host"), "web"); }},
       {"host !~ /1/", [](const Tags& t) { return !Contains(Tag(t, "host"), "1"); }},
       {"dc = 'x'", [](const Tags& t) { return Tag(t, "dc") == "x"; }},
+      // Equalities are answered from the tag posting lists, '' (no such tag) is not.
+      {"host = ''", [](const Tags& t) { return !t.contains("host"); }},
+      {"region = 'us'", [](const Tags& t) { return Tag(t, "region") == "us"; }},
+      {"host = 'web1'", [](const Tags& t) { return Tag(t, "host") == "web1"; }},
+      {"nosuch = 'x'", [](const Tags&) { return false; }},
   };
   std::mt19937_64 rng(4);
   std::function<Leaf(int)> tree = [&](int depth) -> Leaf {
@@ -182,7 +187,7 @@ TEST_F(SeriesFilterTest, RandomTreesMatchTheReference) {
     return {"(" + a.text + " OR " + b.text + ")",
             [a, b](const Tags& t) { return a.want(t) || b.want(t); }};
   };
-  for (int i = 0; i < 200; ++i) {
+  for (int i = 0; i < 400; ++i) {
     const Leaf expression = tree(4);
     EXPECT_EQ(Selected(expression.text), Expected(expression.want)) << expression.text;
   }
