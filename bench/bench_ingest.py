@@ -520,6 +520,19 @@ def summarize(out):
     return summary
 
 
+def cpu_accountings(obj):
+    """Every `cpu_accounting*` record in the results, wherever it is nested."""
+    if isinstance(obj, dict):
+        for k, v in obj.items():
+            if k.startswith("cpu_accounting") and isinstance(v, dict) and "foreign_share_of_machine" in v:
+                yield v
+            else:
+                yield from cpu_accountings(v)
+    elif isinstance(obj, list):
+        for v in obj:
+            yield from cpu_accountings(v)
+
+
 def render(out):
     s, a = out["summary"], out["args"]
     L = []
@@ -589,8 +602,8 @@ def render(out):
     wr = out.get("wal_restart")
     if wr and "failed" not in wr:
         rr = wr["restart"]
-        A("| 1 GB WAL restart (Strata) | WAL bytes | points | port file after | count right after | replay MB/s | "
-          "replay points/s | ingest points/s (same load) | lost | target ≤ %g s |" % WAL_RESTART_TARGET_S)
+        A("| %g GB WAL restart (Strata) | WAL bytes | points | port file after | count right after | replay MB/s | "
+          "replay points/s | ingest points/s (same load) | lost | target ≤ %g s |" % (wr["target_gb"], WAL_RESTART_TARGET_S))
         A("|---|---|---|---|---|---|---|---|---|---|")
         A("| `%s` | %s | %s | %.2f s | %s | %.0f | %s | %s | %s | **%s** |" % (
             "stratad --fsync " + wr["cmd"].split(" --fsync ", 1)[1],   # without the temporary paths
@@ -606,6 +619,11 @@ def render(out):
         A("")
     elif wr:
         A("1 GB WAL restart: failed: `%s`" % wr["failed"])
+        A("")
+    shares = [acc["foreign_share_of_machine"] for acc in cpu_accountings(out)]
+    if shares:
+        A("Other processes used at most %.0f %% of the machine (median %.0f %%) during the %d timed steps "
+          "(ingest, restart; JSON `cpu_accounting`)." % (100 * max(shares), 100 * statistics.median(shares), len(shares)))
         A("")
     fails = ["%s run %d: `%s`" % (NAMES.get(k, k), i + 1, r["failed"]) for k, rs in out["runs"].items()
              for i, r in enumerate(rs) if "failed" in r]
