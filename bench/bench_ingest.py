@@ -423,9 +423,12 @@ def run_peer(args, path, meta, key):
     # a directory of our own: the harness's /tmp/peers/<peer> may belong to another benchmark
     peer.dir = os.path.join(args.peer_root, key)
     try:
+        # wait for the ports before taking the lock (so as not to hold it while we wait), and
+        # check again once we hold it
+        res["port_wait_s"] = wait_ports_free(peer, args.port_max_wait)
         with BenchLock() as lock:
             res["lock_wait_s"] = round(lock.waited, 1)
-            res["port_wait_s"] = wait_ports_free(peer, args.quiet_max_wait * 5)
+            res["port_wait_s"] += wait_ports_free(peer, 60)
             # 1. ingest until queryable, peak RSS, settle, footprint
             peer.wipe()
             peer.start()
@@ -673,6 +676,8 @@ def main():
                     help="after a restart, give up on a count that has not changed for this long")
     ap.add_argument("--quiet-max-wait", type=float, default=120,
                     help="before each timed step wait at most this long for the machine to be < 15%% busy")
+    ap.add_argument("--port-max-wait", type=float, default=900,
+                    help="wait at most this long for a peer's ports to be free (another benchmark's server)")
     ap.add_argument("--tmp", default="/tmp", help="where Strata's data directories go")
     ap.add_argument("--peer-root", default="/tmp/strata-bench-ingest-peers",
                     help="the peers' data directories (<root>/victoria, <root>/influx; removed after each run)")
@@ -718,6 +723,10 @@ def main():
                         out["runs"].setdefault("strata_1conn", []).append(run_strata(args, path, meta, 1))
                 else:
                     r = run_peer(args, path, meta, key)
+                    if "failed" in r:       # e.g. another benchmark held its port: one more try
+                        failed = r["failed"]
+                        r = run_peer(args, path, meta, key)
+                        r["earlier_attempt_failed"] = failed
                     out["settings"][key] = r["setting"]
                     out["runs"].setdefault(key, []).append(r)
         if args.wal_gb > 0 and "strata" in systems:
