@@ -552,7 +552,7 @@ def render(out):
           a["quiet_max_wait"], a["runs"]))
     A("")
     w = out["workload"]
-    A("Data: `%s` (%s rows = %s points, %d hosts × %g day(s)). Strata `%s` (`%s`), loaded by %d parallel "
+    A("Data: `%s` (%s rows = %s points, %d hosts × %g day(s)). Strata %s (`%s`), loaded by %d parallel "
       "`strata load` over 1/%d of the lines each (each ends with SYNC); VictoriaMetrics %s (HTTP %s); "
       "InfluxDB %s (HTTP %s) — setting = lines per request : connections, the peers harness's best HTTP "
       "setting (../shared/peers/RESULTS.md)." % (
@@ -708,8 +708,11 @@ def main():
            "args": vars(args),
            "workload": dict({k: meta[k] for k in ("hosts", "days", "seed", "main_rows", "main_points")},
                             file=os.path.relpath(path, REPO) if path.startswith(REPO + "/") else path),
-           "versions": {"strata": "%s (stratad built %s UTC)" % (git, time.strftime("%Y-%m-%d %H:%M", time.gmtime(
-               os.path.getmtime(os.path.join(args.build_dir, "server", "stratad"))))),
+           # the binaries may come from another checkout than this script: name the file and its time
+           "versions": {"strata": "`%s/server/stratad` built %s UTC; script at %s" % (
+               os.path.relpath(args.build_dir, REPO) if args.build_dir.startswith(REPO + "/") else args.build_dir,
+               time.strftime("%Y-%m-%d %H:%M", time.gmtime(os.path.getmtime(os.path.join(args.build_dir, "server", "stratad")))),
+               git),
                         "victoria": rp.pkg_version(PACKAGES["victoria"]), "influx": rp.pkg_version(PACKAGES["influx"])},
            "strata_cmd": "stratad --fsync always --log-level warn", "settings": {}, "runs": {}}
     try:
