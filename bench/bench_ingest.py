@@ -658,6 +658,10 @@ def write_markdown(path, section):
 
 
 # -------------------------------------------------------------------------------------------- main
+def interrupted(signum, _frame):
+    raise KeyboardInterrupt("signal %d" % signum)
+
+
 def main():
     global rp, bq
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -694,7 +698,7 @@ def main():
     rp.wait_quiet = functools.partial(rp.wait_quiet, max_wait=args.quiet_max_wait)
     # SIGTERM/SIGHUP unwind like Ctrl-C, so every finally (and stop_all) runs
     for sig in (signal.SIGTERM, signal.SIGHUP):
-        signal.signal(sig, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
+        signal.signal(sig, interrupted)
     atexit.register(stop_all)
 
     t_begin = time.time()
