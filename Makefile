@@ -68,9 +68,25 @@ bench-rollups: build $(BENCH_DATA)/cpu_h100_d1_s42.lp $(BENCH_DATA)/cpu_h100_d1_
 # TSBS cpu-only query suite on Strata, VictoriaMetrics 1.79.5 and InfluxDB 1.6.7 (Debian packages,
 # installed here if missing; their systemd units are not used: bench/bench_queries.py starts each
 # peer by hand through ../shared/peers, one at a time). Writes BENCHMARKS.md and
-# bench/results/queries.json; takes a few minutes.
+# bench/results/queries.json; takes a few minutes. Then bench/bench_ingest.py: ingest until
+# queryable, peak RSS, settled bytes/point, restart after kill -9 (bench/results/ingest.json and
+# its own BENCHMARKS.md section; about 15 minutes with the defaults on a quiet 2-core machine).
 PEER_PACKAGES ?= influxdb influxdb-client victoria-metrics
-bench-peers: build $(BENCH_DATA)/cpu_h100_d1_s42.lp
+# Scale of the workload: `make bench-peers HOSTS=1000` is the 10x workload. WAL_GB=0 skips the
+# Strata restart with that much WAL (bench_ingest.py: generates a multi-day workload once, ~1.3 GB
+# for 1 GB; about 2 minutes). The ingest part runs INGEST_RUNS fresh runs per system.
+HOSTS       ?= 100
+DAYS        ?= 1
+WAL_GB      ?= 1
+INGEST_RUNS ?= 3
+PEER_WORKLOAD = $(BENCH_DATA)/cpu_h$(HOSTS)_d$(DAYS)_s42.lp
+ifneq ($(PEER_WORKLOAD),$(BENCH_DATA)/cpu_h100_d1_s42.lp)
+$(PEER_WORKLOAD):
+	mkdir -p $(BENCH_DATA)
+	python3 ../shared/peers/gen_workload.py --hosts $(HOSTS) --days $(DAYS) --seed 42 --out $@
+endif
+
+bench-peers: build $(PEER_WORKLOAD)
 	@missing=""; for p in $(PEER_PACKAGES); do \
 	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'install ok installed' || missing="$$missing $$p"; \
 	done; \
@@ -83,7 +99,9 @@ bench-peers: build $(BENCH_DATA)/cpu_h100_d1_s42.lp
 	    $$sudo_cmd systemctl disable --now influxdb victoria-metrics >/dev/null 2>&1 || true; \
 	  fi; \
 	fi
-	python3 bench/bench_queries.py --build-dir $(BUILD_DIR) --data $(BENCH_DATA)/cpu_h100_d1_s42.lp
+	python3 bench/bench_queries.py --build-dir $(BUILD_DIR) --data $(PEER_WORKLOAD)
+	python3 bench/bench_ingest.py --build-dir $(BUILD_DIR) --data $(PEER_WORKLOAD) \
+	  --runs $(INGEST_RUNS) --wal-gb $(WAL_GB)
 
 # libFuzzer needs clang: `make fuzz FUZZ_SECONDS=300` runs each fuzzer of FUZZERS that long,
 # starting from its checked-in corpus (`make fuzz FUZZERS=query_parser` runs one).
