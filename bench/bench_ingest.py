@@ -9,14 +9,14 @@ Stdlib Python 3 only. Each run starts every system from an empty data directory,
 (the order rotates from run to run), holding /tmp/strata-bench.lock (flock) while a system runs
 so that other benchmarks on this machine never overlap it:
 
-  Strata (`stratad --fsync always`): the workload file is split beforehand into K line ranges
-    (--strata-connections) sent by K parallel `strata load` processes; each ends with SYNC, so
-    when the last one exits every point is durable and visible. Points/s = points / wall time from
-    spawning the loads to a `SELECT count(*)` over the socket that returns every point. Peak RSS =
+  Strata (`stratad --fsync always`): `strata load --connections K` (--strata-connections; each
+    series on one of K connections, which the server parses on K threads) ends with SYNC, so when
+    it exits every point is durable and visible. Points/s = points / wall time from spawning the
+    load to a `SELECT count(*)` over the socket that returns every point. Peak RSS =
     stratad's VmHWM then. Then kill -9, restart on the same directory, time from exec to the port
     file + a correct count (lost points = expected - counted); then FLUSH + COMPACT and the data
-    directory's allocated bytes / points. A second fresh server is loaded over 1 connection
-    (points/s and RSS only).
+    directory's allocated bytes / points. More fresh servers are loaded over 1 connection, and
+    with --memtable-budget --strata-small-budget (points/s and RSS only).
   VictoriaMetrics, InfluxDB: the peers harness (../shared/peers/run_peer.py; the HTTP setting its
     sweep chose): ingest, poll its count-all query until every point is queryable, VmHWM, its
     settle step, allocated bytes / points. Then a fresh directory, the same ingest, kill -9 right
@@ -196,36 +196,11 @@ class Stratad:
         return {l.split("\t")[0]: int(l.split("\t")[1]) for l in lines}
 
 
-def split_workload(path, parts, workdir):
-    """Writes `parts` files of consecutive whole lines (about equal byte shares); not timed."""
-    if parts <= 1:
-        return [path]
-    size = os.path.getsize(path)
-    cuts = [0]
-    with open(path, "rb") as src:
-        for i in range(1, parts):
-            src.seek(max(cuts[-1], size * i // parts))
-            src.readline()                       # move on to the start of the next line
-            cuts.append(src.tell())
-        cuts.append(size)
-        out = []
-        for i in range(parts):
-            name = os.path.join(workdir, "part%d.lp" % i)
-            src.seek(cuts[i])
-            left = cuts[i + 1] - cuts[i]
-            with open(name, "wb") as dst:
-                while left > 0:
-                    chunk = src.read(min(left, 1 << 24))
-                    dst.write(chunk)
-                    left -= len(chunk)
-            out.append(name)
-    return out
-
-
-def strata_load(args, srv, files, expected):
-    """K parallel `strata load` (one per file), then count(*) until it confirms every point."""
+def strata_load(args, srv, path, conns, expected):
+    """`strata load --connections K` (each series on one of K connections, the server parsing
+    them on K threads), then count(*) until it confirms every point."""
     tool = os.path.join(args.build_dir, "tools", "strata")
-    cmds = [[tool, "--port", str(srv.port), "load", "--quiet", f] for f in files]
+    cmds = [[tool, "--port", str(srv.port), "load", "--quiet", "--connections", str(conns), path]]
     fg = rp.Foreign(srv)
     t0 = time.perf_counter()
     procs = [spawn(c, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for c in cmds]
@@ -269,25 +244,25 @@ def strata_restart(srv, expected, stable_s):
             "cpu_accounting": fg.done()}
 
 
-def run_strata(args, path, meta, conns):
-    """Fresh server: load over `conns` connections. With full=True also RSS, kill -9 restart, settle."""
-    full = conns == args.strata_connections
+def run_strata(args, path, meta, conns, extra_flags=()):
+    """Fresh server: load over `conns` connections. The main runs (server defaults, K
+    connections) also measure the kill -9 restart and the settled footprint."""
+    full = conns == args.strata_connections and not extra_flags
     work = tempfile.mkdtemp(prefix="strata-bench-ingest.", dir=args.tmp)
-    srv = Stratad(args, work)
-    res = {"system": "strata", "connections": conns}
+    srv = Stratad(args, work, extra_flags)
+    res = {"system": "strata", "connections": conns, "extra_flags": list(extra_flags)}
     try:
-        files = split_workload(path, conns, work)
         with BenchLock() as lock:
             res["lock_wait_s"] = round(lock.waited, 1)
             res["cmd"] = " ".join(srv.cmd())
             srv.start()
             res["quiet_check"] = rp.wait_quiet(max_wait=args.quiet_max_wait)
-            res["ingest"] = strata_load(args, srv, files, meta["main_points"])
+            res["ingest"] = strata_load(args, srv, path, conns, meta["main_points"])
             res["points_per_s"] = res["ingest"]["points_per_s"]
             res["status_after_ingest"] = srv.status()
             res["peak_rss_mib"] = res["status_after_ingest"]["VmHWM_kB"] / 1024
-            log("strata %d conn: %.0f points/s until queryable, peak RSS %.0f MiB" % (
-                conns, res["points_per_s"], res["peak_rss_mib"]))
+            log("strata %d conn %s: %.0f points/s until queryable, peak RSS %.0f MiB" % (
+                conns, " ".join(extra_flags), res["points_per_s"], res["peak_rss_mib"]))
             if not full:
                 return res
             res["disk_after_ingest"] = rp.dir_bytes(srv.data)
@@ -339,12 +314,11 @@ def run_wal_restart(args, main_path, meta):
     res = {"workload": os.path.relpath(path, REPO) if path.startswith(REPO + "/") else path,
            "points": points, "target_gb": gb}
     try:
-        files = split_workload(path, args.strata_connections, work)
         with BenchLock():
             res["cmd"] = " ".join(srv.cmd())
             srv.start()
             res["quiet_check"] = rp.wait_quiet(max_wait=args.quiet_max_wait)
-            res["ingest"] = strata_load(args, srv, files, points)
+            res["ingest"] = strata_load(args, srv, path, args.strata_connections, points)
             res["ingest_points_per_s"] = res["ingest"]["points_per_s"]
             st = srv.stats()
             res["flushes_before_kill"] = st.get("flushes")
@@ -518,6 +492,8 @@ def summarize(out):
                 v is None and "restart" in r for v, r in zip(vals, out["runs"].get(sysname, [])))
     summary["strata_1conn_points_per_s"] = median_range([r.get("points_per_s") for r in out["runs"].get("strata_1conn", [])])
     summary["strata_1conn_peak_rss_mib"] = median_range([r.get("peak_rss_mib") for r in out["runs"].get("strata_1conn", [])])
+    summary["strata_small_points_per_s"] = median_range([r.get("points_per_s") for r in out["runs"].get("strata_small", [])])
+    summary["strata_small_peak_rss_mib"] = median_range([r.get("peak_rss_mib") for r in out["runs"].get("strata_small", [])])
     summary["peer_acked_points_per_s"] = {k: median_range([r.get("acked_points_per_s") for r in out["runs"].get(k, [])])
                                           for k in ("victoria", "influx")}
     return summary
@@ -552,12 +528,12 @@ def render(out):
           a["quiet_max_wait"], a["runs"]))
     A("")
     w = out["workload"]
-    A("Data: `%s` (%s rows = %s points, %d hosts × %g day(s)). Strata %s (`%s`), loaded by %d parallel "
-      "`strata load` over 1/%d of the lines each (each ends with SYNC); VictoriaMetrics %s (HTTP %s); "
+    A("Data: `%s` (%s rows = %s points, %d hosts × %g day(s)). Strata %s (`%s`), loaded by "
+      "`strata load --connections %d` (each series on one connection; ends with SYNC); VictoriaMetrics %s (HTTP %s); "
       "InfluxDB %s (HTTP %s) — setting = lines per request : connections, the peers harness's best HTTP "
       "setting (../shared/peers/RESULTS.md)." % (
           w["file"], "{:,}".format(w["main_rows"]), "{:,}".format(w["main_points"]), w["hosts"], w["days"],
-          out["versions"]["strata"], out["strata_cmd"], a["strata_connections"], a["strata_connections"],
+          out["versions"]["strata"], out["strata_cmd"], a["strata_connections"],
           out["versions"]["victoria"], out["settings"].get("victoria"), out["versions"]["influx"],
           out["settings"].get("influx")))
     A("")
@@ -592,6 +568,13 @@ def render(out):
               fmt_range(one, "{:,.0f}"), fmt_range(s["strata_1conn_peak_rss_mib"], "{:,.0f}"),
               fmt_range(acked["victoria"], "{:,.0f}"), fmt_range(acked["influx"], "{:,.0f}")))
         A("")
+    small = s.get("strata_small_points_per_s")
+    if small:
+        A("Strata with `--memtable-budget %s` (%d connections; the default budget is 256MiB, and a flush "
+          "starts at half of it): %s points/s until queryable, peak RSS %s MiB." % (
+              a["strata_small_budget"], a["strata_connections"], fmt_range(small, "{:,.0f}"),
+              fmt_range(s["strata_small_peak_rss_mib"], "{:,.0f}")))
+        A("")
     A("How: points/s = points / wall time from the first request (Strata: spawning the loads) until a count over "
       "the socket returns every point (Strata `SELECT count(*)`, peers the harness's count-all query). Peak RSS = "
       "the server's VmHWM right then. Settled footprint = allocated bytes (`st_blocks` × 512) of the data "
@@ -616,7 +599,7 @@ def render(out):
             "{:,.0f}".format(wr["ingest_points_per_s"]), "{:,}".format(rr["lost_points"]),
             "yes" if rr["correct_count_s"] and rr["correct_count_s"] <= WAL_RESTART_TARGET_S else "no"))
         A("")
-        A("Loaded `%s` (%d parallel loads) into a server that flushed %s times before the kill (`--memtable-budget 8GiB "
+        A("Loaded `%s` (%d connections) into a server that flushed %s times before the kill (`--memtable-budget 8GiB "
           "--flush-age 0`), so the whole load is replayed from the WAL; one run." % (
               wr["workload"], a["strata_connections"], wr.get("flushes_before_kill")))
         A("")
@@ -673,6 +656,8 @@ def main():
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--strata-connections", type=int, default=2)
     ap.add_argument("--no-strata-1conn", action="store_true", help="skip the extra 1-connection Strata load")
+    ap.add_argument("--strata-small-budget", default="96MiB",
+                    help="an extra Strata load with this --memtable-budget (peak RSS vs rate; '' to skip)")
     ap.add_argument("--victoria-setting", help="default: the harness sweep's best HTTP setting")
     ap.add_argument("--influx-setting", help="default: the harness sweep's best HTTP setting")
     ap.add_argument("--wal-gb", type=float, default=0, help="Strata restart with this many GB of WAL (0: skip)")
@@ -728,6 +713,10 @@ def main():
                     out["runs"].setdefault("strata", []).append(run_strata(args, path, meta, args.strata_connections))
                     if args.strata_connections > 1 and not args.no_strata_1conn:
                         out["runs"].setdefault("strata_1conn", []).append(run_strata(args, path, meta, 1))
+                    if args.strata_small_budget:
+                        out["runs"].setdefault("strata_small", []).append(run_strata(
+                            args, path, meta, args.strata_connections,
+                            ["--memtable-budget", args.strata_small_budget]))
                 else:
                     r = run_peer(args, path, meta, key)
                     if "failed" in r:       # e.g. another benchmark held its port: one more try
