@@ -35,7 +35,9 @@ import json
 import os
 import random
 import re
+import resource
 import shutil
+import signal
 import statistics
 import subprocess
 import sys
@@ -76,11 +78,39 @@ def timed_step(server, quiet_max_wait):
         info["lock_wait_s"] = round(time.time() - t0, 1)
         info["quiet_check"] = rp.wait_quiet(max_wait=quiet_max_wait)
         fg = rp.Foreign(server)
+        kids0 = children_cpu_s()
         try:
             yield info
         finally:
-            info["cpu_accounting"] = fg.done()
+            acc = fg.done()
+            # our own client processes (strata load, the paced writer) are not foreign: subtract
+            # the CPU of the children reaped during the step (servers are reaped only later)
+            kids = children_cpu_s() - kids0
+            acc["client_children_cpu_s"] = round(kids, 2)
+            acc["foreign_cpu_s"] = round(max(0.0, acc["foreign_cpu_s"] - kids), 2)
+            acc["foreign_share_of_machine"] = round(
+                acc["foreign_cpu_s"] / max(1e-9, acc["wall_s"] * os.cpu_count()), 3)
+            info["cpu_accounting"] = acc
             fcntl.flock(lock, fcntl.LOCK_UN)
+
+
+def children_cpu_s():
+    r = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return r.ru_utime + r.ru_stime
+
+
+def sigterm_exits():
+    """SIGTERM runs the finally blocks (which stop our servers) instead of killing us bare."""
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
+
+
+def wait_ports_free(ports, limit_s=1800):
+    """Another benchmark may be running its own VictoriaMetrics on the peers' default ports:
+    wait (bounded) until they are free rather than fail; we never stop a server we did not start."""
+    t_end = time.time() + limit_s
+    while any(rp.port_open(p) for p in ports) and time.time() < t_end:
+        log("ports %s taken by another server; waiting" % ports)
+        time.sleep(10)
 
 
 class Strata:
@@ -286,6 +316,7 @@ def run_system(name, args, path, meta, hosts_to_query):
         server = Strata(args.build_dir)
     else:
         server = Victoria(victoria_args())
+        wait_ports_free([server.port] + server.other_ports)
         server.wipe()
         setting = rp.best_setting(rp.Victoria, victoria_args())
         out["setting"] = setting
@@ -448,6 +479,7 @@ def main():
     ap.add_argument("--markdown", default=os.path.join(REPO, "BENCHMARKS.md"), help="'' to skip")
     args = ap.parse_args()
     args.build_dir = os.path.abspath(args.build_dir)
+    sigterm_exits()
     t_begin = time.time()
     path, meta = ensure_workload(args.bench_data, args.hosts, args.rows, args.seed, args.queries * args.runs)
     systems = args.systems.split(",")
