@@ -1,0 +1,317 @@
+#!/usr/bin/env python3
+"""Mixed load (issue 8, item 4): ingest at 50 % of the maximum rate while dashboards query.
+
+On the TSBS-like workload (100 hosts x 1 day, 8,640,000 points), each of --runs runs:
+  1. maximum ingest rate: `strata load` (one connection, ends with SYNC) into a fresh
+     `stratad --fsync always`; points / wall time;
+  2. mixed: a fresh `stratad --fsync always`; a paced writer (a separate process, so it does not
+     share the query client's interpreter lock) sends the file over one TCP connection in
+     batches of --batch lines, sleeping to hold --fraction (0.5) of this run's maximum rate,
+     and ends with SYNC (every point durable and visible); meanwhile one query client loops
+     dashboard queries back to back until the writer is done:
+       Q2        mean(usage_user) per hour of one random host over the day (the peers' Q2)
+       Q3        mean(usage_user) per hour per region over the day (the peers' Q3)
+       lastpoint last(*) per hostname
+       recent5m  max(usage_user) per minute per hostname over the 5 minutes up to the newest
+                 point the writer has sent
+     Reported: the ingest rate reached (points / first byte -> SYNC answered) beside the
+     target, and query latency p50/p90/p99/max per query type and in total;
+  3. baseline: the same query loop, as many queries, against the same server once idle,
+     holding all the data (recent5m then ends at the last point of the file).
+After the load the whole data set is checked: count(*) and mean(usage_user) against the
+generator's figures (the .meta.json beside the workload).
+Figures are medians over the runs. Every timed step holds /tmp/strata-bench.lock after the
+machine is quiet (see bench_cardinality.timed_step); foreign CPU is recorded.
+
+Usage: bench/bench_mixed.py [--build-dir build/release] [--data build/bench-data/cpu_h100_d1_s42.lp]
+Writes bench/results/mixed.json and the mixed section of BENCHMARKS.md.
+"""
+
+import argparse
+import json
+import math
+import multiprocessing as mp
+import os
+import random
+import resource
+import socket
+import sys
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+import bench_cardinality as bcard  # noqa: E402  (Strata, timed_step, write_section, med, log)
+import bench_rollups as br  # noqa: E402  (Client)
+
+rp = bcard.rp          # ../shared/peers/run_peer.py
+load = rp.load         # ../shared/peers/load.py: split_lines
+log = bcard.log
+JAN1, JAN2 = "2026-01-01T00:00:00Z", "2026-01-02T00:00:00Z"
+KINDS = ["Q2", "Q3", "lastpoint", "recent5m"]
+
+
+def query_text(kind, rng, newest_ns, hosts):
+    if kind == "Q2":
+        return ("SELECT mean(usage_user) FROM cpu WHERE hostname = 'host_%s' AND time >= '%s' AND "
+                "time < '%s' GROUP BY time(1h)" % (rng.randrange(hosts), JAN1, JAN2))
+    if kind == "Q3":
+        return ("SELECT mean(usage_user) FROM cpu WHERE time >= '%s' AND time < '%s' "
+                "GROUP BY time(1h), region" % (JAN1, JAN2))
+    if kind == "lastpoint":
+        return "SELECT last(*) FROM cpu GROUP BY hostname"
+    return ("SELECT max(usage_user) FROM cpu WHERE time > %s - 5m AND time <= %s "
+            "GROUP BY time(1m), hostname" % (newest_ns, newest_ns))
+
+
+# ------------------------------------------------------------------ paced writer (child process)
+def writer_main(path, port, rate, batch, ready, go, newest, result):
+    """Reads and splits the file before the clock starts; then sends batch i no earlier than
+    t0 + points_before_i / rate (so it never runs ahead of the target; it falls behind only if
+    the server or the socket is slower), then SYNC. Publishes the newest timestamp sent."""
+    with open(path, "rb") as f:
+        data = f.read()
+    ranges = load.split_lines(data, 0, None, batch)
+    view = memoryview(data)
+    sock = socket.create_connection(("127.0.0.1", port))
+    ready.set()
+    go.wait()
+    t0 = time.perf_counter()
+    t_start = time.time()
+    sent = 0
+    max_behind = 0.0
+    for s, e, n in ranges:
+        due = t0 + sent * 10 / rate
+        now = time.perf_counter()
+        if now < due:
+            time.sleep(due - now)
+        else:
+            max_behind = max(max_behind, now - due)
+        sock.sendall(view[s:e])
+        sent += n
+        newest.value = int(data[data.rfind(b" ", s, e - 1) + 1:e - 1])
+    t_sent = time.perf_counter()
+    sock.sendall(b"SYNC\n")
+    reader = sock.makefile("rb")
+    errors = []
+    while True:
+        line = reader.readline().decode().strip()
+        if not line or line.startswith("OK"):
+            break
+        errors.append(line)
+    wall = time.perf_counter() - t0
+    sock.close()
+    ru = resource.getrusage(resource.RUSAGE_SELF)
+    result.put({"lines": sent, "points": sent * 10, "t_start": t_start, "wall_s": wall,
+                "send_s": t_sent - t0, "sync_s": wall - (t_sent - t0),
+                "points_per_s": sent * 10 / wall, "target_points_per_s": rate,
+                "max_behind_schedule_s": round(max_behind, 3), "sync_reply": line,
+                "errors": errors[:10], "writer_cpu_s": ru.ru_utime + ru.ru_stime})
+
+
+# ------------------------------------------------------------------ query loop
+def query_loop(port, rng, hosts, newest_ns, stop, max_queries=None):
+    """Back to back, one connection, the four kinds in turn; (kind, wall ms, rows) per query."""
+    client = br.Client(port)
+    out = []
+    i = 0
+    while not stop() and (max_queries is None or i < max_queries):
+        kind = KINDS[i % len(KINDS)]
+        rows, _, wall = client.table(query_text(kind, rng, newest_ns(), hosts))
+        out.append((kind, round(wall * 1000, 3), len(rows) - 1))
+        i += 1
+    client.sock.close()
+    return out
+
+
+def pct(xs, p):
+    """Nearest-rank percentile."""
+    xs = sorted(xs)
+    return xs[max(0, math.ceil(p / 100 * len(xs)) - 1)] if xs else None
+
+
+def percentiles(samples):
+    out = {}
+    for kind in KINDS + ["total"]:
+        xs = [ms for k, ms, _ in samples if kind in (k, "total")]
+        out[kind] = {"n": len(xs), "p50": pct(xs, 50), "p90": pct(xs, 90), "p99": pct(xs, 99),
+                     "max": max(xs) if xs else None}
+    return out
+
+
+def check_data(port, meta):
+    client = br.Client(port)
+    rows, _, _ = client.table("SELECT count(*), mean(usage_user) FROM cpu")
+    client.sock.close()
+    cells = rows[1].split("\t")
+    count, mean = sum(int(c) for c in cells[:-1]), float(cells[-1])
+    want = meta["usage_user_original"]
+    return {"count": count, "mean_usage_user": mean, "ok": count == meta["main_points"]
+            and abs(mean - want["mean"]) <= 1e-9 * abs(want["mean"])}
+
+
+# ------------------------------------------------------------------ one run
+def run_once(args, meta, run_no):
+    out = {"run": run_no}
+    hosts = meta["hosts"]
+    server = bcard.Strata(args.build_dir)
+    try:                                           # 1. maximum rate
+        server.start()
+        with bcard.timed_step(server, args.quiet_max_wait) as step:
+            t0, t1 = server.load(args.data)
+        out["max"] = {"points_per_s": meta["main_points"] / (t1 - t0), "wall_s": t1 - t0,
+                      "step": step, "status": server.status()}
+        out["max"]["check"] = check_data(server.port, meta)
+    finally:
+        server.stop()
+    rate = args.fraction * out["max"]["points_per_s"]
+    log("run %d: max %.0f points/s; mixed at %.0f points/s" % (run_no, out["max"]["points_per_s"], rate))
+
+    server = bcard.Strata(args.build_dir)
+    ctx = mp.get_context("fork")
+    writer = None
+    try:                                           # 2. mixed
+        server.start()
+        out["cmd"] = server.cmd
+        ready, go, newest, result = ctx.Event(), ctx.Event(), ctx.Value("q", meta["start_ns"]), ctx.Queue()
+        writer = ctx.Process(target=writer_main, args=(args.data, server.port, rate, args.batch,
+                                                       ready, go, newest, result))
+        writer.start()
+        if not ready.wait(300):
+            raise RuntimeError("writer not ready")
+        rng = random.Random(args.seed + run_no)
+        with bcard.timed_step(server, args.quiet_max_wait) as step:
+            go.set()
+            samples = query_loop(server.port, rng, hosts, lambda: newest.value,
+                                 lambda: not writer.is_alive() or not result.empty())
+            w = result.get(timeout=3600)
+            writer.join(60)
+        out["mixed"] = {"writer": w, "step": step, "status": server.status(),
+                        "latency_ms": percentiles(samples), "queries": len(samples),
+                        "rows_returned": sum(r for _, _, r in samples)}
+        out["mixed"]["check"] = check_data(server.port, meta)
+        log("run %d: reached %.0f points/s (target %.0f), %d queries, p50/p99 total %.1f/%.1f ms" % (
+            run_no, w["points_per_s"], rate, len(samples), out["mixed"]["latency_ms"]["total"]["p50"],
+            out["mixed"]["latency_ms"]["total"]["p99"]))
+        # 3. baseline: the same loop on the same, now idle, fully loaded server
+        with bcard.timed_step(server, args.quiet_max_wait) as step:
+            base = query_loop(server.port, random.Random(args.seed + run_no), hosts,
+                              lambda: meta["end_ns_exclusive"] - 10 * 10**9, lambda: False,
+                              max_queries=max(len(samples), 4 * args.min_baseline))
+        out["baseline"] = {"step": step, "latency_ms": percentiles(base), "queries": len(base)}
+        log("run %d: baseline p50/p99 total %.1f/%.1f ms" % (
+            run_no, out["baseline"]["latency_ms"]["total"]["p50"], out["baseline"]["latency_ms"]["total"]["p99"]))
+    finally:
+        if writer is not None and writer.is_alive():
+            writer.terminate()
+            writer.join(10)
+        server.stop()
+    return out
+
+
+# ------------------------------------------------------------------ report
+def summarize(runs):
+    m = bcard.med
+    s = {"max_points_per_s": m([r["max"]["points_per_s"] for r in runs]),
+         "target_points_per_s": m([r["mixed"]["writer"]["target_points_per_s"] for r in runs]),
+         "reached_points_per_s": m([r["mixed"]["writer"]["points_per_s"] for r in runs]),
+         "queries_mixed": m([r["mixed"]["queries"] for r in runs]),
+         "queries_baseline": m([r["baseline"]["queries"] for r in runs])}
+    for phase in ("mixed", "baseline"):
+        s[phase] = {k: {p: m([r[phase]["latency_ms"][k][p] for r in runs])
+                        for p in ("n", "p50", "p90", "p99", "max")} for k in KINDS + ["total"]}
+    s["ratio_mixed_to_baseline"] = {k: {p: bcard.ratio(s["mixed"][k][p], s["baseline"][k][p])
+                                        for p in ("p50", "p90", "p99", "max")} for k in KINDS + ["total"]}
+    return s
+
+
+def render(out):
+    m, s = out["machine"], out["summary"]
+    ms = lambda v: "–" if v is None else ("%.1f" % v if v < 100 else "{:,.0f}".format(v))  # noqa: E731
+    L = ["<!-- BEGIN mixed: generated by bench/bench_mixed.py; edits here are overwritten -->",
+         "## Mixed load: ingest at %d %% of the maximum rate while dashboards query (Strata)" % round(
+             100 * out["fraction"]), "",
+         "`%s` — %s, %d cores, %d GiB RAM, kernel %s, %s UTC. Strata %s (Release, `%s`), "
+         "`stratad --fsync always`. Workload `%s`: {:,} points ({} hosts x {:g} day x 10 fields). "
+         "Medians of %d runs.".format(out["workload"]["main_points"], out["workload"]["hosts"],
+                                      out["workload"]["days"]) % (
+             out["command"], m["cpu_model"], m["nproc"], round(m["MemTotal_kB"] / 2**20), m["kernel"],
+             m["date_utc"], out["strata_version"]["git"], out["strata_version"]["stratad"],
+             os.path.basename(out["data"]), out["runs"]), "",
+         "| ingest | points/s |", "|---|---:|",
+         "| maximum: `strata load` into a fresh server | {:,.0f} |".format(s["max_points_per_s"]),
+         "| target of the paced writer (%d %% of each run's maximum) | {:,.0f} |".format(
+             s["target_points_per_s"]) % round(100 * out["fraction"]),
+         "| reached while queries run (first byte → `SYNC` answered) | {:,.0f} |".format(s["reached_points_per_s"]),
+         "", "Query latency (client wall time, ms; one connection, queries back to back): during "
+         "the load (%d queries per run) and against the same server idle with all the data "
+         "(baseline, %d queries per run):" % (s["queries_mixed"], s["queries_baseline"]), "",
+         "| query | during load p50 / p90 / p99 / max | idle baseline p50 / p90 / p99 / max | p50 ratio | p99 ratio |",
+         "|---|---:|---:|---:|---:|"]
+    for k in KINDS + ["total"]:
+        a, b, r = s["mixed"][k], s["baseline"][k], s["ratio_mixed_to_baseline"][k]
+        L.append("| %s | %s | %s | %s | %s |" % (
+            k, " / ".join(ms(a[p]) for p in ("p50", "p90", "p99", "max")),
+            " / ".join(ms(b[p]) for p in ("p50", "p90", "p99", "max")),
+            "–" if r["p50"] is None else "%.2f" % r["p50"], "–" if r["p99"] is None else "%.2f" % r["p99"]))
+    class Shown:          # shows host_N and T in place of the random host and the newest time
+        def randrange(self, n):
+            return "N"
+    L += ["", "Queries (host_N random per query; T = newest timestamp the writer has sent, the "
+          "file's last one for the baseline):", ""]
+    for k in KINDS:
+        L.append("* %s: `%s`" % (k, query_text(k, Shown(), "T", 100)))
+    L += ["* During the load a query sees only the data written so far (Q3 and lastpoint scan "
+          "less than against the full data set), so a ratio below 1 is not a speed-up.",
+          "* Writer: one TCP connection, batches of %d lines, never ahead of the schedule "
+          "t0 + points / target, then `SYNC`; a separate process. After each load "
+          "`count(*)` and `mean(usage_user)` equal the generator's figures: %s." % (
+              out["batch"], "yes" if out["all_checks_ok"] else "**NO**"),
+          "* Foreign CPU (other processes) during the timed steps, largest share of the machine: %.1f %%." % (
+              100 * out["max_foreign_share"]),
+          "* VictoriaMetrics was not run in this benchmark.", "",
+          "Raw figures of every run: [bench/results/mixed.json](bench/results/mixed.json).",
+          "<!-- END mixed -->"]
+    return "\n".join(L) + "\n"
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--build-dir", default=os.path.join(bcard.REPO, "build", "release"))
+    ap.add_argument("--data", default=os.path.join(bcard.REPO, "build", "bench-data", "cpu_h100_d1_s42.lp"))
+    ap.add_argument("--runs", type=int, default=3)
+    ap.add_argument("--fraction", type=float, default=0.5, help="writer target as a share of the maximum rate")
+    ap.add_argument("--batch", type=int, default=1000, help="lines per send of the paced writer")
+    ap.add_argument("--min-baseline", type=int, default=25, help="at least this many baseline queries per kind")
+    ap.add_argument("--seed", type=int, default=7)
+    ap.add_argument("--quiet-max-wait", type=float, default=900)
+    ap.add_argument("--results", default=os.path.join(HERE, "results", "mixed.json"))
+    ap.add_argument("--markdown", default=os.path.join(bcard.REPO, "BENCHMARKS.md"), help="'' to skip")
+    args = ap.parse_args()
+    args.build_dir = os.path.abspath(args.build_dir)
+    bcard.sigterm_exits()
+    meta = json.load(open(args.data + ".meta.json"))
+    t_begin = time.time()
+    runs = [run_once(args, meta, i + 1) for i in range(args.runs)]
+    steps = [r[p]["step"] for r in runs for p in ("max", "mixed", "baseline")]
+    out = {"command": "python3 bench/bench_mixed.py " + " ".join(sys.argv[1:]),
+           "machine": rp.machine(), "strata_version": bcard.strata_version(args.build_dir),
+           "data": args.data, "workload": meta, "runs": args.runs, "fraction": args.fraction,
+           "batch": args.batch, "all_checks_ok": all(r[p]["check"]["ok"] for r in runs for p in ("max", "mixed")),
+           "max_foreign_share": max(s["cpu_accounting"]["foreign_share_of_machine"] for s in steps),
+           "per_run": runs, "quiet_checks": list(rp.QUIET_LOG)}
+    out["summary"] = summarize(runs)
+    out["wall_s"] = round(time.time() - t_begin, 1)
+    os.makedirs(os.path.dirname(args.results), exist_ok=True)
+    with open(args.results, "w") as f:
+        json.dump(out, f, indent=1)
+    log("wrote", args.results)
+    section = render(out)
+    print(section)
+    if args.markdown:
+        bcard.write_section(args.markdown, "mixed", section)
+        log("updated", args.markdown)
+    return 0 if out["all_checks_ok"] else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
