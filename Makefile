@@ -11,7 +11,7 @@ FSYNC       ?= always
 CMAKE_FLAGS ?=
 BENCH_DATA  ?= build/bench-data
 
-.PHONY: all deps build run test asan-test bench bench-peers bench-rollups fuzz clean
+.PHONY: all deps build run test asan-test bench bench-peers bench-rollups bench-cardinality bench-mixed peer-packages fuzz clean
 
 all: build
 
@@ -70,7 +70,10 @@ bench-rollups: build $(BENCH_DATA)/cpu_h100_d1_s42.lp $(BENCH_DATA)/cpu_h100_d1_
 # peer by hand through ../shared/peers, one at a time). Writes BENCHMARKS.md and
 # bench/results/queries.json; takes a few minutes.
 PEER_PACKAGES ?= influxdb influxdb-client victoria-metrics
-bench-peers: build $(BENCH_DATA)/cpu_h100_d1_s42.lp
+bench-peers: build $(BENCH_DATA)/cpu_h100_d1_s42.lp peer-packages
+	python3 bench/bench_queries.py --build-dir $(BUILD_DIR) --data $(BENCH_DATA)/cpu_h100_d1_s42.lp
+
+peer-packages:
 	@missing=""; for p in $(PEER_PACKAGES); do \
 	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'install ok installed' || missing="$$missing $$p"; \
 	done; \
@@ -83,7 +86,19 @@ bench-peers: build $(BENCH_DATA)/cpu_h100_d1_s42.lp
 	    $$sudo_cmd systemctl disable --now influxdb victoria-metrics >/dev/null 2>&1 || true; \
 	  fi; \
 	fi
-	python3 bench/bench_queries.py --build-dir $(BUILD_DIR) --data $(BENCH_DATA)/cpu_h100_d1_s42.lp
+
+# High cardinality (issue 8): 1,000,000 series (100,000 hosts x 10 fields, 3 rows each, generated
+# once into $(BENCH_DATA)) on Strata and VictoriaMetrics: ingest until queryable, memory per
+# series, single-series query latency, 3 runs each. Writes BENCHMARKS.md and
+# bench/results/cardinality.json; takes about 10 minutes.
+bench-cardinality: build peer-packages
+	python3 bench/bench_cardinality.py --build-dir $(BUILD_DIR) --bench-data $(BENCH_DATA)
+
+# Mixed load (issue 8): Strata ingests the TSBS-like workload at 50 % of its maximum rate while a
+# client loops dashboard queries; latency percentiles beside an idle baseline, 3 runs. Writes
+# BENCHMARKS.md and bench/results/mixed.json; takes a few minutes.
+bench-mixed: build $(BENCH_DATA)/cpu_h100_d1_s42.lp
+	python3 bench/bench_mixed.py --build-dir $(BUILD_DIR) --data $(BENCH_DATA)/cpu_h100_d1_s42.lp
 
 # libFuzzer needs clang: `make fuzz FUZZ_SECONDS=300` runs each fuzzer of FUZZERS that long,
 # starting from its checked-in corpus (`make fuzz FUZZERS=query_parser` runs one).
