@@ -452,11 +452,16 @@ def main():
     for i in range(args.runs):                   # systems alternate which goes first
         for system in (systems if i % 2 == 0 else systems[::-1]):
             runs.append(run_once(args, system, meta, i + 1))
+            out = save(args, meta, runs, t_begin)  # after every run: a late failure keeps the rest
+    return 0 if out["all_checks_ok"] else 1
+
+
+def save(args, meta, runs, t_begin):
     steps = [r[p]["step"] for r in runs for p in ("max", "mixed", "baseline")]
     out = {"command": "python3 bench/bench_mixed.py " + " ".join(sys.argv[1:]),
            "machine": rp.machine(), "strata_version": bcard.strata_version(args.build_dir),
            "victoria_version": rp.pkg_version("victoria-metrics"),
-           "data": args.data, "workload": meta, "runs": args.runs, "fraction": args.fraction,
+           "data": args.data, "workload": meta, "runs": max(r["run"] for r in runs), "fraction": args.fraction,
            "batch": args.batch, "all_checks_ok": all(r[p]["check"]["ok"] for r in runs for p in ("max", "mixed")),
            "max_foreign_share": max(s["cpu_accounting"]["foreign_share_of_machine"] for s in steps),
            "per_run": runs, "quiet_checks": list(rp.QUIET_LOG)}
@@ -467,11 +472,10 @@ def main():
         json.dump(out, f, indent=1)
     log("wrote", args.results)
     section = render(out)
-    print(section)
     if args.markdown:
         bcard.write_section(args.markdown, "mixed", section)
         log("updated", args.markdown)
-    return 0 if out["all_checks_ok"] else 1
+    return out
 
 
 if __name__ == "__main__":
