@@ -11,7 +11,7 @@ FSYNC       ?= always
 CMAKE_FLAGS ?=
 BENCH_DATA  ?= build/bench-data
 
-.PHONY: all deps build run test asan-test bench bench-peers bench-rollups fuzz clean
+.PHONY: all deps build run test asan-test bench bench-peers bench-rollups bench-cardinality bench-mixed peer-packages fuzz clean
 
 all: build
 
@@ -86,7 +86,12 @@ $(PEER_WORKLOAD):
 	python3 ../shared/peers/gen_workload.py --hosts $(HOSTS) --days $(DAYS) --seed 42 --out $@
 endif
 
-bench-peers: build $(PEER_WORKLOAD)
+bench-peers: build $(PEER_WORKLOAD) peer-packages
+	python3 bench/bench_queries.py --build-dir $(BUILD_DIR) --data $(PEER_WORKLOAD)
+	python3 bench/bench_ingest.py --build-dir $(BUILD_DIR) --data $(PEER_WORKLOAD) \
+	  --runs $(INGEST_RUNS) --wal-gb $(WAL_GB)
+
+peer-packages:
 	@missing=""; for p in $(PEER_PACKAGES); do \
 	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'install ok installed' || missing="$$missing $$p"; \
 	done; \
@@ -99,9 +104,19 @@ bench-peers: build $(PEER_WORKLOAD)
 	    $$sudo_cmd systemctl disable --now influxdb victoria-metrics >/dev/null 2>&1 || true; \
 	  fi; \
 	fi
-	python3 bench/bench_queries.py --build-dir $(BUILD_DIR) --data $(PEER_WORKLOAD)
-	python3 bench/bench_ingest.py --build-dir $(BUILD_DIR) --data $(PEER_WORKLOAD) \
-	  --runs $(INGEST_RUNS) --wal-gb $(WAL_GB)
+
+# High cardinality (issue 8): 1,000,000 series (100,000 hosts x 10 fields, 3 rows each, generated
+# once into $(BENCH_DATA)) on Strata and VictoriaMetrics: ingest until queryable, memory per
+# series, single-series query latency, 3 runs each. Writes BENCHMARKS.md and
+# bench/results/cardinality.json; takes about 10 minutes.
+bench-cardinality: build peer-packages
+	python3 bench/bench_cardinality.py --build-dir $(BUILD_DIR) --bench-data $(BENCH_DATA)
+
+# Mixed load (issue 8): Strata ingests the TSBS-like workload at 50 % of its maximum rate while a
+# client loops dashboard queries; latency percentiles beside an idle baseline, 3 runs. Writes
+# BENCHMARKS.md and bench/results/mixed.json; takes a few minutes.
+bench-mixed: build $(BENCH_DATA)/cpu_h100_d1_s42.lp peer-packages
+	python3 bench/bench_mixed.py --build-dir $(BUILD_DIR) --data $(BENCH_DATA)/cpu_h100_d1_s42.lp
 
 # libFuzzer needs clang: `make fuzz FUZZ_SECONDS=300` runs each fuzzer of FUZZERS that long,
 # starting from its checked-in corpus (`make fuzz FUZZERS=query_parser` runs one).
