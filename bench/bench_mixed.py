@@ -16,7 +16,8 @@ On the TSBS-like workload (100 hosts x 1 day, 8,640,000 points), each of --runs 
                  point the writer has sent
      Reported: the ingest rate reached (points / first byte -> SYNC answered) beside the
      target, and query latency p50/p90/p99/max per query type and in total;
-  3. baseline: the same query loop, as many queries, against the same server once idle,
+  3. baseline: the same query loop, as many queries (at most --max-baseline), against the same
+     server once idle,
      holding all the data (recent5m then ends at the last point of the file).
 After the load the whole data set is checked: count(*) and mean(usage_user) against the
 generator's figures (the .meta.json beside the workload).
@@ -313,7 +314,8 @@ def run_once(args, system, meta, run_no):
         with bcard.timed_step(server, args.quiet_max_wait) as step:
             base = query_loop(system.client(server), random.Random(args.seed + run_no), meta["hosts"],
                               lambda: meta["end_ns_exclusive"] - 10 * 10**9, lambda: False,
-                              max_queries=max(len(samples), 4 * args.min_baseline))
+                              max_queries=min(max(len(samples), 4 * args.min_baseline),
+                                              args.max_baseline))
         out["baseline"] = {"step": step, "latency_ms": percentiles(base), "queries": len(base)}
         log("run %d %s: baseline p50/p99 total %.1f/%.1f ms" % (
             run_no, system.name, out["baseline"]["latency_ms"]["total"]["p50"],
@@ -433,6 +435,9 @@ def main():
     ap.add_argument("--fraction", type=float, default=0.5, help="writer target as a share of the maximum rate")
     ap.add_argument("--batch", type=int, default=1000, help="lines per send of the paced writer")
     ap.add_argument("--min-baseline", type=int, default=25, help="at least this many baseline queries per kind")
+    ap.add_argument("--max-baseline", type=int, default=2000,
+                    help="at most this many baseline queries (a slow system answered tens of thousands "
+                         "of cheap queries during its load, and repeating them idle took too long)")
     ap.add_argument("--seed", type=int, default=7)
     ap.add_argument("--systems", default="strata,victoria", help="strata, victoria or both")
     ap.add_argument("--quiet-max-wait", type=float, default=900)
