@@ -26,9 +26,10 @@ void VersionColumn::Reserve(size_t n) {
 void VersionColumn::Append(int64_t valid, int64_t system, const FieldValue& value,
                            bool is_tombstone) {
   // Grow by half rather than letting each vector double: memtable columns grow in lockstep, and
-  // doubling them all at once would overshoot the memtable budget by up to 2x (engine.h).
+  // doubling them all at once would overshoot the memtable budget by up to 2x (engine.h). Start
+  // small: with a million series a column may hold three points until its flush.
   if (valid_ns.size() == valid_ns.capacity()) {
-    Reserve(std::max<size_t>(16, valid_ns.capacity() + valid_ns.capacity() / 2));
+    Reserve(std::max<size_t>(4, valid_ns.capacity() + valid_ns.capacity() / 2));
   }
   valid_ns.push_back(valid);
   system_ns.push_back(system);
