@@ -16,7 +16,7 @@ so that other benchmarks on this machine never overlap it:
     stratad's VmHWM then. Then kill -9, restart on the same directory, time from exec to the port
     file + a correct count (lost points = expected - counted); then FLUSH + COMPACT and the data
     directory's allocated bytes / points. More fresh servers are loaded over 1 connection, and
-    with --memtable-budget --strata-small-budget (points/s and RSS only).
+    with --memtable-budget --strata-other-budget (points/s and RSS only).
   VictoriaMetrics, InfluxDB: the peers harness (../shared/peers/run_peer.py; the HTTP setting its
     sweep chose): ingest, poll its count-all query until every point is queryable, VmHWM, its
     settle step, allocated bytes / points. Then a fresh directory, the same ingest, kill -9 right
@@ -492,8 +492,8 @@ def summarize(out):
                 v is None and "restart" in r for v, r in zip(vals, out["runs"].get(sysname, [])))
     summary["strata_1conn_points_per_s"] = median_range([r.get("points_per_s") for r in out["runs"].get("strata_1conn", [])])
     summary["strata_1conn_peak_rss_mib"] = median_range([r.get("peak_rss_mib") for r in out["runs"].get("strata_1conn", [])])
-    summary["strata_small_points_per_s"] = median_range([r.get("points_per_s") for r in out["runs"].get("strata_small", [])])
-    summary["strata_small_peak_rss_mib"] = median_range([r.get("peak_rss_mib") for r in out["runs"].get("strata_small", [])])
+    summary["strata_other_points_per_s"] = median_range([r.get("points_per_s") for r in out["runs"].get("strata_other", [])])
+    summary["strata_other_peak_rss_mib"] = median_range([r.get("peak_rss_mib") for r in out["runs"].get("strata_other", [])])
     summary["peer_acked_points_per_s"] = {k: median_range([r.get("acked_points_per_s") for r in out["runs"].get(k, [])])
                                           for k in ("victoria", "influx")}
     return summary
@@ -568,12 +568,12 @@ def render(out):
               fmt_range(one, "{:,.0f}"), fmt_range(s["strata_1conn_peak_rss_mib"], "{:,.0f}"),
               fmt_range(acked["victoria"], "{:,.0f}"), fmt_range(acked["influx"], "{:,.0f}")))
         A("")
-    small = s.get("strata_small_points_per_s")
-    if small:
-        A("Strata with `--memtable-budget %s` (%d connections; the default budget is 256MiB, and a flush "
-          "starts at half of it): %s points/s until queryable, peak RSS %s MiB." % (
-              a["strata_small_budget"], a["strata_connections"], fmt_range(small, "{:,.0f}"),
-              fmt_range(s["strata_small_peak_rss_mib"], "{:,.0f}")))
+    other = s.get("strata_other_points_per_s")
+    if other:
+        A("Strata with `--memtable-budget %s` (%d connections; the default budget is 96MiB, and a flush "
+          "starts at a third of it): %s points/s until queryable, peak RSS %s MiB." % (
+              a["strata_other_budget"], a["strata_connections"], fmt_range(other, "{:,.0f}"),
+              fmt_range(s["strata_other_peak_rss_mib"], "{:,.0f}")))
         A("")
     A("How: points/s = points / wall time from the first request (Strata: spawning the loads) until a count over "
       "the socket returns every point (Strata `SELECT count(*)`, peers the harness's count-all query). Peak RSS = "
@@ -656,7 +656,7 @@ def main():
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--strata-connections", type=int, default=2)
     ap.add_argument("--no-strata-1conn", action="store_true", help="skip the extra 1-connection Strata load")
-    ap.add_argument("--strata-small-budget", default="96MiB",
+    ap.add_argument("--strata-other-budget", default="256MiB",
                     help="an extra Strata load with this --memtable-budget (peak RSS vs rate; '' to skip)")
     ap.add_argument("--victoria-setting", help="default: the harness sweep's best HTTP setting")
     ap.add_argument("--influx-setting", help="default: the harness sweep's best HTTP setting")
@@ -713,10 +713,10 @@ def main():
                     out["runs"].setdefault("strata", []).append(run_strata(args, path, meta, args.strata_connections))
                     if args.strata_connections > 1 and not args.no_strata_1conn:
                         out["runs"].setdefault("strata_1conn", []).append(run_strata(args, path, meta, 1))
-                    if args.strata_small_budget:
-                        out["runs"].setdefault("strata_small", []).append(run_strata(
+                    if args.strata_other_budget:
+                        out["runs"].setdefault("strata_other", []).append(run_strata(
                             args, path, meta, args.strata_connections,
-                            ["--memtable-budget", args.strata_small_budget]))
+                            ["--memtable-budget", args.strata_other_budget]))
                 else:
                     r = run_peer(args, path, meta, key)
                     if "failed" in r:       # e.g. another benchmark held its port: one more try
