@@ -570,7 +570,7 @@ def render(out):
         A("")
     other = s.get("strata_other_points_per_s")
     if other:
-        A("Strata with `--memtable-budget %s` (%d connections; the default budget is 96MiB, and a flush "
+        A("Strata with `--memtable-budget %s` (%d connections; the default budget is 64MiB, and a flush "
           "starts at a third of it): %s points/s until queryable, peak RSS %s MiB." % (
               a["strata_other_budget"], a["strata_connections"], fmt_range(other, "{:,.0f}"),
               fmt_range(s["strata_other_peak_rss_mib"], "{:,.0f}")))

@@ -19,6 +19,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <thread>
 #include <vector>
@@ -54,9 +55,9 @@ struct EngineOptions {
   // Memory for memtables: the active one is frozen and flushed at a third of it, and writes
   // wait while a frozen one is still flushing and the active one is full again. Columns grow by
   // half when full, so each memtable overshoots its third by at most half: the frozen one and
-  // its successor together stay within the budget. 96 MiB because more bought no ingest rate:
-  // on the TSBS-like workload 256 MiB loaded at the same points/s with twice the peak RSS.
-  uint64_t memtable_budget_bytes = 96ull << 20;
+  // its successor together stay within the budget. 64 MiB because more bought no ingest rate:
+  // on the TSBS-like workload 96 and 256 MiB loaded at the same points/s with more peak RSS.
+  uint64_t memtable_budget_bytes = 64ull << 20;
   // A memtable older than this is flushed even if small (0: never by age).
   std::chrono::milliseconds flush_age{std::chrono::minutes(10)};
   // Tag whose value is a series' region; fixed when the data directory is created (empty: the
@@ -324,7 +325,8 @@ class Engine {
   Status RemoveOrphanFiles(const FileSet& files);
   Status ReplayWal(int64_t checkpoint_ns, int64_t* last_system_time_ns);
   // engine_write.cc
-  void OnCommitted(const Status& status, int64_t system_time_ns, std::string_view payload);
+  void OnCommitted(const Status& status, int64_t system_time_ns, std::string_view payload,
+                   std::span<const SeriesId> line_series);
   // engine_flush.cc
   void FlushLoop();
   // Writes the frozen memtable's chunk files and commits them; *committed tells whether the

@@ -123,6 +123,7 @@ Status Engine::ReplayWal(int64_t checkpoint_ns, int64_t* last_system_time_ns) {
   // repeat their predecessor's fields, which then need no Schema lookup.
   std::string known_measurement;
   std::vector<std::pair<std::string, FieldType>> known_fields;
+  std::vector<SeriesId> line_series;  // of the record being replayed; reused
   wal::RecoveryReport report;
   uint64_t replayed = 0;
   Status status = wal::ReplayWal(
@@ -135,10 +136,14 @@ Status Engine::ReplayWal(int64_t checkpoint_ns, int64_t* last_system_time_ns) {
         std::string_view measurement;
         size_t field_no = 0;
         Status typed;
+        Status resolved;
+        line_series.clear();
         Status decoded = DecodeWriteBatch(
             record.payload,
             [&](const BatchLine& line) {
               auto info = series_.GetOrCreate(line.series_key);
+              if (!info.ok() && resolved.ok()) resolved = info.status();
+              line_series.push_back(info.ok() ? (*info)->id : SeriesId{0});
               measurement = info.ok() ? std::string_view((*info)->measurement) : "";
               if (measurement != known_measurement) {
                 known_measurement.assign(measurement);
@@ -161,9 +166,10 @@ Status Engine::ReplayWal(int64_t checkpoint_ns, int64_t* last_system_time_ns) {
               if (i >= known_fields.size()) known_fields.resize(i + 1);
               known_fields[i] = {std::string(key), value.type};
             });
-        Status applied = decoded.ok()
-                             ? target->Apply(record.system_time_ns, record.payload, series_, &last_values_)
-                             : decoded;
+        if (decoded.ok()) decoded = resolved;
+        Status applied = decoded.ok() ? target->ApplyResolved(record.system_time_ns, record.payload,
+                                                              line_series, &last_values_)
+                                      : decoded;
         if (!applied.ok()) {
           return applied.WithContext("wal segment " + std::to_string(segment) + " offset " +
                                      std::to_string(record.offset));

@@ -23,6 +23,11 @@ Status Engine::AddLine(const ParsedLine& line, int64_t default_time_ns, WriteBat
 }
 
 Result<SystemTime> Engine::Commit(WriteBatch* batch) {
+  std::string payload = batch->Release();
+  // Series are resolved here, on the writer's thread, rather than by the single thread that
+  // applies commits in WAL order: that thread is ingest's bottleneck.
+  std::vector<SeriesId> line_series;
+  STRATA_RETURN_IF_ERROR(ResolveBatchSeries(payload, series_, &line_series));
   {
     MutexLock lock(&mu_);
     // Backpressure, so memtables never hold more than the budget: wait while a frozen memtable
@@ -44,21 +49,24 @@ Result<SystemTime> Engine::Commit(WriteBatch* batch) {
     if (closed_) return Status::Unavailable("engine is closed");
   }
   STRATA_ASSIGN_OR_RETURN(int64_t system_time_ns,
-                          wal_->Append(batch->Release(), [this](const Status& status, int64_t t,
-                                                                std::string_view payload) {
-                            OnCommitted(status, t, payload);
-                          }));
+                          wal_->Append(std::move(payload),
+                                       [this, line_series = std::move(line_series)](
+                                           const Status& status, int64_t t, std::string_view record) {
+                                         OnCommitted(status, t, record, line_series);
+                                       }));
   return SystemTime{system_time_ns};
 }
 
-void Engine::OnCommitted(const Status& status, int64_t system_time_ns, std::string_view payload) {
+void Engine::OnCommitted(const Status& status, int64_t system_time_ns, std::string_view payload,
+                         std::span<const SeriesId> line_series) {
   MutexLock apply_lock(&apply_mu_);
   std::shared_ptr<MemTable> target;
   {
     MutexLock lock(&mu_);
     target = active_;
   }
-  Status applied = status.ok() ? target->Apply(system_time_ns, payload, series_, &last_values_) : status;
+  Status applied = status.ok() ? target->ApplyResolved(system_time_ns, payload, line_series, &last_values_)
+                                : status;
   MutexLock lock(&mu_);
   if (!applied.ok()) {
     if (bg_error_.ok()) {

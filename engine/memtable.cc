@@ -7,10 +7,9 @@
 
 namespace strata::engine {
 
-Status MemTable::Apply(int64_t system_time_ns, std::string_view payload, SeriesIndex& index,
-                       LastValueCache* last_values) {
-  // Resolve series first, outside the memtable lock, so a corrupt payload changes nothing here.
-  std::vector<SeriesId> line_series;
+Status ResolveBatchSeries(std::string_view payload, SeriesIndex& index,
+                          std::vector<SeriesId>* line_series) {
+  line_series->clear();
   Status first_error;
   STRATA_RETURN_IF_ERROR(DecodeWriteBatch(
       payload,
@@ -18,14 +17,26 @@ Status MemTable::Apply(int64_t system_time_ns, std::string_view payload, SeriesI
         auto info = index.GetOrCreate(line.series_key);
         if (!info.ok()) {
           if (first_error.ok()) first_error = info.status();
-          line_series.push_back(SeriesId{0});
+          line_series->push_back(SeriesId{0});
           return;
         }
-        line_series.push_back((*info)->id);
+        line_series->push_back((*info)->id);
       },
       [](std::string_view, const FieldValue&, bool) {}));
-  STRATA_RETURN_IF_ERROR(first_error);
+  return first_error;
+}
 
+Status MemTable::Apply(int64_t system_time_ns, std::string_view payload, SeriesIndex& index,
+                       LastValueCache* last_values) {
+  // Resolve series first, outside the memtable lock, so a corrupt payload changes nothing here.
+  std::vector<SeriesId> line_series;
+  STRATA_RETURN_IF_ERROR(ResolveBatchSeries(payload, index, &line_series));
+  return ApplyResolved(system_time_ns, payload, line_series, last_values);
+}
+
+Status MemTable::ApplyResolved(int64_t system_time_ns, std::string_view payload,
+                               std::span<const SeriesId> line_series,
+                               LastValueCache* last_values) {
   std::unique_lock lock(mu_);
   // Released before the memtable lock: a fill's scan then sees the whole batch.
   LastValueCache::Applier observed(last_values, system_time_ns);
@@ -35,10 +46,14 @@ Status MemTable::Apply(int64_t system_time_ns, std::string_view payload, SeriesI
   int64_t valid = 0;
   uint64_t points = 0;
   int64_t bytes_delta = 0;
-  // The payload decoded once already, so this pass cannot fail.
   Status applied = DecodeWriteBatch(
       payload,
       [&](const BatchLine& line) {
+        if (line_no >= line_series.size()) {
+          current = nullptr;
+          ++line_no;
+          return;
+        }
         const SeriesId series = line_series[line_no++];
         current = &series_[series.value];
         field_no = 0;
@@ -46,6 +61,7 @@ Status MemTable::Apply(int64_t system_time_ns, std::string_view payload, SeriesI
         observed.Line(series);
       },
       [&](std::string_view key, const FieldValue& value, bool tombstone) {
+        if (current == nullptr) return;
         auto& last_line = current->last_line;
         Columns::iterator it;
         if (field_no < last_line.size() && last_line[field_no]->first == key) {
@@ -84,6 +100,10 @@ Status MemTable::Apply(int64_t system_time_ns, std::string_view payload, SeriesI
   }
   points_.fetch_add(points, std::memory_order_relaxed);
   bytes_.fetch_add(static_cast<uint64_t>(bytes_delta), std::memory_order_relaxed);
+  if (applied.ok() && line_no > line_series.size()) {
+    return Status::Corruption("write batch has " + std::to_string(line_no) + " lines, " +
+                              std::to_string(line_series.size()) + " resolved series");
+  }
   return applied;
 }
 

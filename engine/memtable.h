@@ -11,6 +11,7 @@
 #include <functional>
 #include <map>
 #include <shared_mutex>
+#include <span>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -28,6 +29,11 @@ namespace strata::engine {
 // scan and are valid only during the call.
 using PointVisitor = std::function<void(int64_t valid_time_ns, const FieldValue& value)>;
 
+// The series of every line of a write-batch payload, in line order, created in index if new.
+// Corruption if the payload does not decode or a series key does not parse.
+Status ResolveBatchSeries(std::string_view payload, SeriesIndex& index,
+                          std::vector<SeriesId>* line_series);
+
 class MemTable {
  public:
   MemTable() = default;
@@ -39,6 +45,12 @@ class MemTable {
   // is applied. last_values (optional) is told of every applied point (last_value_cache.h).
   Status Apply(int64_t system_time_ns, std::string_view payload, SeriesIndex& index,
                LastValueCache* last_values = nullptr);
+  // Apply with the series of payload's lines already resolved, in line order (ResolveBatchSeries
+  // of the same payload, which also proved that it decodes): the writer resolves them before
+  // the WAL, so the one thread that applies commits decodes each payload once. A payload with
+  // more lines than line_series is Corruption, and its extra lines are skipped.
+  Status ApplyResolved(int64_t system_time_ns, std::string_view payload,
+                       std::span<const SeriesId> line_series, LastValueCache* last_values = nullptr);
 
   // Appends to *out every version of (series, field) with valid time in [min_ns, max_ns), in
   // arrival order (ResolveVersions picks the visible ones). *out's type is set if it is empty.

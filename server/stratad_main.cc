@@ -33,7 +33,7 @@ int main(int argc, char** argv) {
   std::string fsync = "always";
   std::string precision = "ns";
   std::string log_level = "info";
-  std::string memtable_budget = "96MiB";
+  std::string memtable_budget = "64MiB";
   std::string flush_age = "10m";
   std::string query_timeout = "60s";
   std::string query_memory = "1GiB";
