@@ -5,6 +5,7 @@
 #include <set>
 
 #include "engine/engine.h"
+#include "engine/replay_pipeline.h"
 #include "util/logging.h"
 #include "wal/recovery.h"
 #include "wal/segment.h"
@@ -126,6 +127,7 @@ Status Engine::ReplayWal(int64_t checkpoint_ns, int64_t* last_system_time_ns) {
   std::vector<SeriesId> line_series;  // of the record being replayed; reused
   wal::RecoveryReport report;
   uint64_t replayed = 0;
+  ReplayPipeline pipeline(target.get(), &last_values_);
   Status status = wal::ReplayWal(
       *options_.env, wal_dir, /*first_segment=*/1,
       [&](uint64_t segment, const wal::Record& record) -> Status {
@@ -167,21 +169,22 @@ Status Engine::ReplayWal(int64_t checkpoint_ns, int64_t* last_system_time_ns) {
               known_fields[i] = {std::string(key), value.type};
             });
         if (decoded.ok()) decoded = resolved;
-        Status applied = decoded.ok() ? target->ApplyResolved(record.system_time_ns, record.payload,
-                                                              line_series, &last_values_)
-                                      : decoded;
-        if (!applied.ok()) {
-          return applied.WithContext("wal segment " + std::to_string(segment) + " offset " +
+        if (!decoded.ok()) {
+          return decoded.WithContext("wal segment " + std::to_string(segment) + " offset " +
                                      std::to_string(record.offset));
         }
         if (!typed.ok()) {
           STRATA_LOG(kWarn, "wal segment {} offset {}: {}", segment, record.offset,
                      typed.ToString());
         }
-        return Status::OK();
+        return pipeline.Add(segment, record.offset, record.system_time_ns, record.payload,
+                            line_series);
       },
       &report);
+  // Every record read must be applied (or have failed) before the memtable is anyone else's.
+  Status applied = pipeline.Finish();
   STRATA_RETURN_IF_ERROR(status);
+  STRATA_RETURN_IF_ERROR(applied);
   *last_system_time_ns = report.last_system_time_ns;
   {
     MutexLock lock(&mu_);

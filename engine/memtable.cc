@@ -85,9 +85,10 @@ Status MemTable::ApplyResolved(int64_t system_time_ns, std::string_view payload,
         if (column.data.type != value.type) return;
         // Accounted by growth, never by walking the column (its strings made that quadratic).
         const size_t before = column.data.VectorBytes();
-        if (!column.data.empty() && valid <= column.data.valid_ns.back()) {
+        if (!column.data.empty() && valid <= column.last_valid_ns) {
           column.strictly_increasing = false;
         }
+        column.last_valid_ns = valid;
         column.data.Append(valid, system_time_ns, value, tombstone);
         observed.Field(key, valid, value, tombstone);
         bytes_delta += static_cast<int64_t>(column.data.VectorBytes() - before +

@@ -75,6 +75,9 @@ class MemTable {
     // True while every append had a valid time greater than the previous one: then the column
     // is sorted with one version per point, and range lookups can binary-search.
     bool strictly_increasing = true;
+    // data.valid_ns.back(), kept beside the column's header: the apply compares each new point
+    // with it, and the arrays' tails are the cache lines least likely to still be cached.
+    int64_t last_valid_ns = 0;
   };
 
   using Columns = std::map<std::string, Column, std::less<>>;

@@ -247,6 +247,30 @@ TEST_F(IntegrationTest, ALoadOnSeveralConnectionsKeepsEachSeriesInFileOrderAndNa
   ExpectAggregates(*client, "", "v", "cpu", all);
 }
 
+TEST_F(IntegrationTest, ALoadCountsPointsPastQuotesAndEscapes) {
+  StartServer();
+  // Commas and spaces inside strings and behind backslashes separate nothing: 11 points.
+  const std::string file =
+      "m,host=a\\ b v=1,w=2 1\n"                          // 2, escaped space in a tag
+      "m,host=a s=\"x, y z\",w=3 2\n"                      // 2, comma and space in a string
+      "m,host=a s=\"say \\\"hi, there\\\" ok\",n=1i 3\n"  // 2, escaped quotes in a string
+      "m\\,x,host=a v=1 4\n"                              // 1, escaped comma in the measurement
+      "m,host=a f\\,g=1,h\\ i=2,j=3 5\n"                 // 3, escaped comma and space in keys
+      "m,host=a v=7\n";                                     // 1, no timestamp
+  const std::string path = dir_.Sub("escapes.lp");
+  std::ofstream(path) << file;
+  for (const char* connections : {"1", "2"}) {
+    SCOPED_TRACE(connections);
+    std::string out, err;
+    int code = RunCommand({StratadProcess::BinaryPath("tools/strata"), "--port",
+                           std::to_string(server_->port()), "load", "--quiet", "--connections",
+                           connections, path},
+                          "", &out, &err);
+    EXPECT_EQ(code, 0) << out << err;
+    EXPECT_NE(out.find("loaded 6 lines (11 points)"), std::string::npos) << out << err;
+  }
+}
+
 TEST_F(IntegrationTest, BadLinesAreReportedByNumberAndGoodLinesLoad) {
   StartServer({"--max-line-bytes", "1024"});
   const std::vector<std::string> bad = {

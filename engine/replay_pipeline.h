@@ -1,0 +1,73 @@
+#pragma once
+
+// ReplayPipeline: applies replayed WAL records to a memtable on a thread of its own, in the order
+// they were added, while the caller reads, checks and resolves the next ones. Start-up replay is
+// bound by the memtable apply; reading, checksumming and resolving series cost about a third as
+// much again, and now overlap it.
+// Thread-safety: Add and Finish from one thread (the replaying one); the pipeline's own thread
+// is the only one that touches the memtable and the last-value cache until Finish returns.
+
+#include <cstdint>
+#include <deque>
+#include <span>
+#include <string>
+#include <string_view>
+#include <thread>
+#include <vector>
+
+#include "engine/last_value_cache.h"
+#include "engine/memtable.h"
+#include "util/mutex.h"
+#include "util/status.h"
+
+namespace strata::engine {
+
+class ReplayPipeline {
+ public:
+  // target and last_values (optional) must outlive the pipeline.
+  ReplayPipeline(MemTable* target, LastValueCache* last_values);
+  ~ReplayPipeline();  // Finish()es if the owner did not
+  ReplayPipeline(const ReplayPipeline&) = delete;
+  ReplayPipeline& operator=(const ReplayPipeline&) = delete;
+
+  // Queues one record (copying its payload) with the series of its lines in order. Blocks while
+  // the queue is full. Returns the first apply error so far, with the segment and offset of the
+  // record that caused it: the caller then stops adding.
+  Status Add(uint64_t segment, uint64_t offset, int64_t system_time_ns, std::string_view payload,
+             std::span<const SeriesId> line_series);
+  // Applies everything queued, stops the thread and returns the first apply error.
+  Status Finish();
+
+ private:
+  struct Record {
+    uint64_t segment = 0, offset = 0;
+    int64_t system_time_ns = 0;
+    size_t payload_begin = 0, payload_size = 0;
+    size_t series_begin = 0, series_size = 0;
+  };
+  // Records are handed over in batches, so the lock and the wake-up are paid per megabyte.
+  struct Batch {
+    std::string payloads;
+    std::vector<SeriesId> series;
+    std::vector<Record> records;
+  };
+  static constexpr size_t kBatchBytes = 1 << 20;
+  static constexpr size_t kMaxQueuedBatches = 4;
+
+  void Run();
+  void HandOver();  // queues current_, waiting for space
+
+  MemTable* const target_;
+  LastValueCache* const last_values_;
+  Batch current_;  // being filled by Add; the adding thread's only
+
+  Mutex mu_;
+  CondVar changed_{&mu_};
+  std::deque<Batch> queue_ GUARDED_BY(mu_);
+  bool finishing_ GUARDED_BY(mu_) = false;
+  Status error_ GUARDED_BY(mu_);
+  std::thread thread_;
+  bool finished_ = false;
+};
+
+}  // namespace strata::engine
