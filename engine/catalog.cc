@@ -1,5 +1,6 @@
 #include "engine/catalog.h"
 
+#include <algorithm>
 #include <filesystem>
 
 #include <rocksdb/db.h>
@@ -293,6 +294,7 @@ Status Catalog::Checkpoint(const std::string& dir) const {
 }
 
 Status Catalog::Commit(CatalogBatch& batch) {
+  batch.AppendSeriesEntries();
   rocksdb::WriteOptions write;
   write.sync = true;  // the file set must survive power loss once the flush says it is done
   return FromRocks(db_->Write(write, batch.batch_.get()), "commit");
@@ -434,17 +436,24 @@ void CatalogBatch::PutSeries(SeriesId id, std::string_view key, std::string_view
                              const std::vector<std::pair<std::string, std::string>>& tags) {
   std::string by_id(kSeriesById);
   PutBigEndian64(&by_id, id.value);
-  batch_->Put(by_id, ToSlice(key));
-  std::string by_key = std::string(kSeriesByKey) + std::string(key);
+  series_entries_.emplace_back(std::move(by_id), std::string(key));
   std::string id_bytes;
   PutBigEndian64(&id_bytes, id.value);
-  batch_->Put(by_key, id_bytes);
+  series_entries_.emplace_back(std::string(kSeriesByKey) + std::string(key), id_bytes);
   for (const auto& [k, v] : tags) {
     std::string index = Join0({measurement, k, v}, kTagIndex);
     index.push_back('\0');
     PutBigEndian64(&index, id.value);
-    batch_->Put(index, rocksdb::Slice());
+    series_entries_.emplace_back(std::move(index), std::string());
   }
+}
+
+void CatalogBatch::AppendSeriesEntries() {
+  // Stable: a series put twice keeps its last value.
+  std::stable_sort(series_entries_.begin(), series_entries_.end(),
+                   [](const auto& a, const auto& b) { return a.first < b.first; });
+  for (const auto& [key, value] : series_entries_) batch_->Put(key, value);
+  series_entries_.clear();
 }
 
 void CatalogBatch::PutField(std::string_view measurement, std::string_view field,
@@ -505,8 +514,8 @@ void CatalogBatch::DeleteRollupRowsBefore(uint64_t rollup_id, SeriesId series,
                       RollupRowKey(rollup_id, series, field, bucket));
 }
 
-size_t CatalogBatch::count() const { return batch_->Count(); }
+size_t CatalogBatch::count() const { return batch_->Count() + series_entries_.size(); }
 
-bool CatalogBatch::empty() const { return batch_->Count() == 0; }
+bool CatalogBatch::empty() const { return count() == 0; }
 
 }  // namespace strata::engine

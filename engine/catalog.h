@@ -178,7 +178,14 @@ class CatalogBatch {
 
  private:
   friend class Catalog;
+  // Moves series_entries_ into batch_, sorted by key.
+  void AppendSeriesEntries();
+
   std::unique_ptr<rocksdb::WriteBatch> batch_;
+  // PutSeries's entries enter the batch sorted, at commit: RocksDB's memtable inserts keys in
+  // order from a cached position, while a flush's new series in id order land in three key
+  // ranges (tags in every order); unsorted, 100,000 new series cost a flush a third of its time.
+  std::vector<std::pair<std::string, std::string>> series_entries_;
 };
 
 }  // namespace strata::engine

@@ -200,13 +200,21 @@ Status ChunkWriter::WriteBlock(const VersionColumn& c, size_t begin, size_t end,
     stored_ = raw_;
     used = codec::Compression::kNone;
   }
-  ref->offset = file_->Size();
+  ref->offset = file_->Size() + pending_.size();
   ref->stored_size = static_cast<uint32_t>(stored_.size());
   ref->raw_size = static_cast<uint32_t>(raw_.size());
   ref->compression = static_cast<uint8_t>(used);
   ref->checksum = Checksum64(stored_);
   ref->stats = ComputeBlockStats(c, begin, end);
-  return file_->Append(stored_);
+  return Write(stored_);
+}
+
+Status ChunkWriter::Write(std::string_view bytes) {
+  pending_.append(bytes);
+  if (pending_.size() < kWriteBufferBytes) return Status::OK();
+  Status appended = file_->Append(pending_);
+  pending_.clear();
+  return appended;
 }
 
 Status ChunkWriter::AddColumn(SeriesId series, std::string_view series_key, std::string_view field,
@@ -279,15 +287,17 @@ Result<ChunkSummary> ChunkWriter::Finish() {
       for (const BlockRef& ref : f.blocks) EncodeBlockRef(ref, &index);
     }
   }
-  const uint64_t index_offset = file_->Size();
+  const uint64_t index_offset = file_->Size() + pending_.size();
   std::string footer;
   PutFixed64(&footer, index_offset);
   PutFixed64(&footer, index.size());
   PutFixed64(&footer, Checksum64(index));
   PutFixed32(&footer, kFormatVersion);
   footer.append(kFooterMagic);
-  STRATA_RETURN_IF_ERROR(file_->Append(index));
-  STRATA_RETURN_IF_ERROR(file_->Append(footer));
+  pending_.append(index);
+  pending_.append(footer);
+  STRATA_RETURN_IF_ERROR(file_->Append(pending_));
+  pending_.clear();
   STRATA_RETURN_IF_ERROR(file_->Sync());
   summary_.size_bytes = file_->Size();
   STRATA_RETURN_IF_ERROR(file_->Close());

@@ -73,6 +73,10 @@ class ChunkWriter {
   ChunkWriter(std::unique_ptr<WritableFile> file, PartitionKey partition,
               codec::Compression compression, int zstd_level);
   Status WriteBlock(const VersionColumn& column, size_t begin, size_t end, BlockRef* ref);
+  // Appends through pending_: one write(2) per block cost a flush of a million three-point
+  // blocks a fifth of its time in system calls.
+  Status Write(std::string_view bytes);
+  static constexpr size_t kWriteBufferBytes = 1 << 20;
 
   std::unique_ptr<WritableFile> file_;
   const PartitionKey partition_;
@@ -81,6 +85,7 @@ class ChunkWriter {
   std::vector<SeriesIndex> index_;
   ChunkSummary summary_;
   std::string raw_, stored_, scratch_;  // reused per block
+  std::string pending_;                 // written bytes not yet appended to file_
 };
 
 }  // namespace strata::engine::chunk
