@@ -5,6 +5,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "query/aggregate.h"  // Int128
@@ -267,6 +268,41 @@ std::optional<engine::RollupDef> PickRollup(const std::vector<engine::RollupDef>
   return best;
 }
 
+// Scans order[0] on this thread first (its first scan puts the statement's view into
+// *counters, which the helper thread then shares), then order[1, half) on a helper thread while
+// this one scans the rest. Each thread may hold half of the memory the statement has left.
+template <typename ScanGroup>
+Status ScanGroupsOnTwoThreads(const std::vector<Group*>& order, const ScanGroup& scan_group,
+                              engine::ScanContext* counters) {
+  STRATA_RETURN_IF_ERROR(scan_group(*order[0], counters));
+  engine::ScanContext helper;
+  helper.view = counters->view;
+  helper.deadline = counters->deadline;
+  const uint64_t limit = counters->memory_limit_bytes;
+  if (limit != 0) {
+    const uint64_t left = limit > counters->memory_bytes ? limit - counters->memory_bytes : 0;
+    helper.memory_limit_bytes = std::max<uint64_t>(left / 2, 1);
+    counters->memory_limit_bytes = std::max<uint64_t>(counters->memory_bytes + left - left / 2, 1);
+  }
+  const size_t half = 1 + (order.size() - 1) / 2;
+  Status helper_status;
+  std::thread thread([&] {
+    for (size_t i = 1; i < half && helper_status.ok(); ++i) {
+      helper_status = scan_group(*order[i], &helper);
+    }
+  });
+  Status own;
+  for (size_t i = half; i < order.size() && own.ok(); ++i) own = scan_group(*order[i], counters);
+  thread.join();
+  const bool over_memory = counters->OverMemory() || helper.OverMemory();
+  counters->memory_limit_bytes = limit;
+  *counters += helper;
+  counters->memory_bytes += helper.memory_bytes;
+  if (over_memory) return engine::MemoryExceeded(*counters);  // the statement's figures
+  STRATA_RETURN_IF_ERROR(helper_status);
+  return own;
+}
+
 }  // namespace
 
 Status ExecuteAggregates(const engine::Engine& engine, const SelectStatement& statement,
@@ -333,56 +369,74 @@ Status ExecuteAggregates(const engine::Engine& engine, const SelectStatement& st
     if (!read.rollups.empty()) as_of = read.as_of;
     if (rollup) counters->rollup = rollup->name;
   }
-  if (where.time.min_ns < where.time.max_ns) {
-    for (auto& [key, group] : groups) {
-      for (const engine::SeriesInfo* s : group.series) {
-        if (narrowed && !group.points_before_scan) {
-          for (size_t f = 0; f < fields.size() && !group.points_before_scan; ++f) {
-            AnyPointConsumer before;
-            STRATA_RETURN_IF_ERROR(engine.ScanFieldBatches(s->id, fields[f], where.time.min_ns,
-                                                           *narrowed, as_of, before, counters));
-            group.points_before_scan = before.found;
-          }
-        }
-        // Field conditions pick rows first; only points at those times are aggregated.
-        std::vector<int64_t> matching;
-        if (!where.fields.empty()) {
-          STRATA_ASSIGN_OR_RETURN(matching,
-                                  where.fields.MatchingTimes(engine, s->id, where.time.min_ns,
-                                                             where.time.max_ns, as_of, counters));
-          if (matching.empty()) continue;
-        }
-        for (size_t f = 0; f < fields.size(); ++f) {
-          BucketConsumer consumer(items, items_on_field[f], interval, group_by.offset_ns,
-                                  &group.buckets, counters);
-          if (from_last_values) {
-            STRATA_ASSIGN_OR_RETURN(std::optional<engine::LastPoint> last,
-                                    engine.LastPointOf(s->id, fields[f], counters));
-            if (!last || last->valid_ns < where.time.min_ns) continue;  // nothing in range
-            if (engine::BeforeRangeEnd(last->valid_ns, where.time.max_ns)) {
-              consumer.TakePoints(engine::PointBatch{last->type, &last->valid_ns, &last->bits,
-                                                     &last->str, 1});
-              continue;
-            }
-            // The newest point lies past the range: the range's last one needs a scan.
-          }
-          TimeFilteringConsumer filtered(matching, consumer);
-          engine::FieldScanConsumer& sink_for_scan =
-              where.fields.empty() ? static_cast<engine::FieldScanConsumer&>(consumer) : filtered;
-          if (rollup) {
-            STRATA_RETURN_IF_ERROR(engine.ScanFieldRollup(*rollup, s->id, fields[f], scan_min_ns,
-                                                          where.time.max_ns, as_of, consumer,
-                                                          counters));
-          } else {
-            STRATA_RETURN_IF_ERROR(engine.ScanFieldBatches(s->id, fields[f], scan_min_ns,
-                                                           where.time.max_ns, as_of,
-                                                           sink_for_scan, counters));
-          }
-          if (counters->OverMemory()) {
-            return engine::MemoryExceeded(*counters);
-          }
+  // One group's scans: its buckets are its own, so groups can be scanned side by side.
+  auto scan_group = [&](Group& group, engine::ScanContext* ctx) -> Status {
+    for (const engine::SeriesInfo* s : group.series) {
+      if (narrowed && !group.points_before_scan) {
+        for (size_t f = 0; f < fields.size() && !group.points_before_scan; ++f) {
+          AnyPointConsumer before;
+          STRATA_RETURN_IF_ERROR(engine.ScanFieldBatches(s->id, fields[f], where.time.min_ns,
+                                                         *narrowed, as_of, before, ctx));
+          group.points_before_scan = before.found;
         }
       }
+      // Field conditions pick rows first; only points at those times are aggregated.
+      std::vector<int64_t> matching;
+      if (!where.fields.empty()) {
+        STRATA_ASSIGN_OR_RETURN(matching,
+                                where.fields.MatchingTimes(engine, s->id, where.time.min_ns,
+                                                           where.time.max_ns, as_of, ctx));
+        if (matching.empty()) continue;
+      }
+      for (size_t f = 0; f < fields.size(); ++f) {
+        BucketConsumer consumer(items, items_on_field[f], interval, group_by.offset_ns,
+                                &group.buckets, ctx);
+        if (from_last_values) {
+          STRATA_ASSIGN_OR_RETURN(std::optional<engine::LastPoint> last,
+                                  engine.LastPointOf(s->id, fields[f], ctx));
+          if (!last || last->valid_ns < where.time.min_ns) continue;  // nothing in range
+          if (engine::BeforeRangeEnd(last->valid_ns, where.time.max_ns)) {
+            consumer.TakePoints(engine::PointBatch{last->type, &last->valid_ns, &last->bits,
+                                                   &last->str, 1});
+            continue;
+          }
+          // The newest point lies past the range: the range's last one needs a scan.
+        }
+        TimeFilteringConsumer filtered(matching, consumer);
+        engine::FieldScanConsumer& sink_for_scan =
+            where.fields.empty() ? static_cast<engine::FieldScanConsumer&>(consumer) : filtered;
+        if (rollup) {
+          STRATA_RETURN_IF_ERROR(engine.ScanFieldRollup(*rollup, s->id, fields[f], scan_min_ns,
+                                                        where.time.max_ns, as_of, consumer,
+                                                        ctx));
+        } else {
+          STRATA_RETURN_IF_ERROR(engine.ScanFieldBatches(s->id, fields[f], scan_min_ns,
+                                                         where.time.max_ns, as_of,
+                                                         sink_for_scan, ctx));
+        }
+        if (ctx->OverMemory()) {
+          return engine::MemoryExceeded(*ctx);
+        }
+      }
+    }
+    return Status::OK();
+  };
+  if (where.time.min_ns < where.time.max_ns) {
+    std::vector<Group*> order;
+    size_t scans = 0;
+    for (auto& [key, group] : groups) {
+      order.push_back(&group);
+      scans += group.series.size() * fields.size();
+    }
+    // Decoding blocks is the cost of a statement over many series: a statement with many
+    // groups scans half of them on a second thread. Rollup and last-value reads share state
+    // through the context, and field conditions are rare there: those stay on one thread.
+    constexpr size_t kMinScansForTwoThreads = 64;
+    if (rollup || from_last_values || !where.fields.empty() || order.size() < 3 ||
+        scans < kMinScansForTwoThreads) {
+      for (Group* group : order) STRATA_RETURN_IF_ERROR(scan_group(*group, counters));
+    } else {
+      STRATA_RETURN_IF_ERROR(ScanGroupsOnTwoThreads(order, scan_group, counters));
     }
   }
 
