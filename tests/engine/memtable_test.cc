@@ -26,6 +26,17 @@ class MemTableTest : public ::testing::Test {
     ASSERT_TRUE(memtable_.Apply(t, batch.Release(), index_).ok());
   }
 
+  // The lines encoded as one write batch, as a writer hands it to the WAL.
+  std::string Payload(const std::vector<std::string>& lines) {
+    WriteBatch batch;
+    ParsedLine parsed;
+    for (const std::string& line : lines) {
+      EXPECT_TRUE(parser_.Parse(line, &parsed).ok()) << line;
+      batch.Add(parsed, *parsed.timestamp_ns);
+    }
+    return batch.Release();
+  }
+
   std::vector<std::pair<int64_t, double>> Scan(const std::string& series, int64_t as_of,
                                                int64_t lo = INT64_MIN, int64_t hi = INT64_MAX) {
     std::vector<std::pair<int64_t, double>> out;
@@ -143,13 +154,7 @@ TEST_F(MemTableTest, CorruptPayloadChangesNothing) {
 TEST_F(MemTableTest, ResolvedSeriesAreTheOnesApplied) {
   // Resolve against the index, then apply with the ids swapped: the points follow the ids given,
   // which shows the apply trusts the writer's resolution instead of resolving again.
-  WriteBatch batch;
-  ParsedLine parsed;
-  for (const std::string& line : {std::string("m,h=a v=1 10"), std::string("m,h=b v=2 10")}) {
-    ASSERT_TRUE(parser_.Parse(line, &parsed).ok());
-    batch.Add(parsed, *parsed.timestamp_ns);
-  }
-  const std::string payload = batch.Release();
+  const std::string payload = Payload({"m,h=a v=1 10", "m,h=b v=2 10"});
   std::vector<SeriesId> ids;
   ASSERT_TRUE(ResolveBatchSeries(payload, index_, &ids).ok());
   ASSERT_EQ(ids.size(), 2u);
@@ -162,13 +167,7 @@ TEST_F(MemTableTest, ResolvedSeriesAreTheOnesApplied) {
 }
 
 TEST_F(MemTableTest, FewerResolvedSeriesThanLinesIsCorruption) {
-  WriteBatch batch;
-  ParsedLine parsed;
-  for (const std::string& line : {std::string("m,h=a v=1 10"), std::string("m,h=b v=2 10")}) {
-    ASSERT_TRUE(parser_.Parse(line, &parsed).ok());
-    batch.Add(parsed, *parsed.timestamp_ns);
-  }
-  const std::string payload = batch.Release();
+  const std::string payload = Payload({"m,h=a v=1 10", "m,h=b v=2 10"});
   std::vector<SeriesId> ids;
   ASSERT_TRUE(ResolveBatchSeries(payload, index_, &ids).ok());
   ids.pop_back();
