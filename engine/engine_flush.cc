@@ -3,6 +3,7 @@
 // Every step is crash-safe: a file is only data once the catalog names it, and the WAL keeps
 // everything after the catalog's checkpoint.
 
+#include <algorithm>
 #include <cinttypes>
 #include <cstdio>
 #include <map>
@@ -136,33 +137,46 @@ Status Engine::FlushMemTable(const MemTable& frozen, int64_t checkpoint_ns, bool
       status = Status::Internal("flush: unknown series id " + std::to_string(id.value));
       return;
     }
-    sorted = column;
-    SortVersions(&sorted);
+    // A column written in time order is flushed from the memtable's own rows, uncopied.
+    const VersionColumn* rows = &column;
+    if (!IsPlainAppend(column)) {
+      sorted = column;
+      SortVersions(&sorted);
+      rows = &sorted;
+    }
     if (!rollups->empty()) {
-      status = PutFlushedRollupBuckets(*rollups, on_disk, *info, field, sorted, &rollup_scratch,
+      status = PutFlushedRollupBuckets(*rollups, on_disk, *info, field, *rows, &rollup_scratch,
                                        &batch);
       if (!status.ok()) return;
     }
     // Rows are in valid-time order, so each UTC day is one contiguous run.
-    for (size_t begin = 0; begin < sorted.size() && status.ok();) {
-      const int64_t day = DayOf(sorted.valid_ns[begin]);
-      size_t end = begin;
-      piece.Clear();
-      piece.type = sorted.type;
-      while (end < sorted.size() && DayOf(sorted.valid_ns[end]) == day) {
-        piece.AppendRow(sorted, end++);
-      }
-      const int64_t last_valid = sorted.valid_ns[end - 1];
+    const auto& valid = rows->valid_ns;
+    for (size_t begin = 0; begin < rows->size() && status.ok();) {
+      const int64_t day = DayOf(valid[begin]);
+      const size_t end = std::partition_point(valid.begin() + begin, valid.end(),
+                                              [day](int64_t t) { return DayOf(t) == day; }) -
+                         valid.begin();
+      const int64_t first_valid = valid[begin];
+      const int64_t last_valid = valid[end - 1];
+      const bool whole_column = begin == 0 && end == rows->size();
+      const size_t piece_begin = begin;
       begin = end;
       // An expired day (the bound is a day start, so the whole piece is on one side of it):
       // invisible already, and writing it would bring back a partition retention dropped.
       if (last_valid < oldest_kept_ns) continue;
-      status = CollectVersions(on_disk, *info, field, piece.valid_ns.front(),
+      status = CollectVersions(on_disk, *info, field, first_valid,
                                last_valid == kNoEndNs ? kNoEndNs : last_valid + 1, kNoEndNs,
                                &flushed);
       if (!status.ok()) return;
-      DropRedundantVersions(flushed, &piece);
-      if (piece.empty()) continue;
+      const VersionColumn* out_rows = rows;
+      if (!whole_column || !flushed.empty() || rows == &sorted) {
+        piece.Clear();
+        piece.type = rows->type;
+        piece.AppendRows(*rows, piece_begin, end);
+        DropRedundantVersions(flushed, &piece);
+        out_rows = &piece;
+      }
+      if (out_rows->empty()) continue;
       PartitionKey key{std::string(RegionOf(*info)), day};
       auto it = outputs.find(key);
       if (it == outputs.end()) {
@@ -179,7 +193,7 @@ Status Engine::FlushMemTable(const MemTable& frozen, int64_t checkpoint_ns, bool
         out.writer = std::move(writer).value();
         it = outputs.emplace(key, std::move(out)).first;
       }
-      status = it->second.writer->AddColumn(id, info->key, field, piece);
+      status = it->second.writer->AddColumn(id, info->key, field, *out_rows);
     }
   });
 

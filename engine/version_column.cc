@@ -23,43 +23,24 @@ void VersionColumn::Reserve(size_t n) {
   if (type == FieldType::kString) strings.reserve(n);
 }
 
-void VersionColumn::Append(int64_t valid, int64_t system, const FieldValue& value,
-                           bool is_tombstone) {
-  // Grow by half rather than letting each vector double: memtable columns grow in lockstep, and
-  // doubling them all at once would overshoot the memtable budget by up to 2x (engine.h). Start
-  // small: with a million series a column may hold three points until its flush.
-  if (valid_ns.size() == valid_ns.capacity()) {
-    Reserve(std::max<size_t>(4, valid_ns.capacity() + valid_ns.capacity() / 2));
-  }
-  valid_ns.push_back(valid);
-  system_ns.push_back(system);
-  tombstone.push_back(is_tombstone ? 1 : 0);
-  switch (type) {
-    case FieldType::kFloat:
-      bits.push_back(std::bit_cast<uint64_t>(value.f));
-      break;
-    case FieldType::kInt:
-      bits.push_back(static_cast<uint64_t>(value.i));
-      break;
-    case FieldType::kUint:
-      bits.push_back(value.u);
-      break;
-    case FieldType::kBool:
-      bits.push_back(value.b ? 1 : 0);
-      break;
-    case FieldType::kString:
-      bits.push_back(0);
-      strings.emplace_back(value.s);
-      break;
-  }
-}
-
 void VersionColumn::AppendRow(const VersionColumn& other, size_t i) {
   valid_ns.push_back(other.valid_ns[i]);
   system_ns.push_back(other.system_ns[i]);
   bits.push_back(other.bits[i]);
   tombstone.push_back(other.tombstone[i]);
   if (type == FieldType::kString) strings.push_back(other.strings[i]);
+}
+
+void VersionColumn::AppendRows(const VersionColumn& other, size_t begin, size_t end) {
+  valid_ns.insert(valid_ns.end(), other.valid_ns.begin() + begin, other.valid_ns.begin() + end);
+  system_ns.insert(system_ns.end(), other.system_ns.begin() + begin,
+                   other.system_ns.begin() + end);
+  bits.insert(bits.end(), other.bits.begin() + begin, other.bits.begin() + end);
+  tombstone.insert(tombstone.end(), other.tombstone.begin() + begin,
+                   other.tombstone.begin() + end);
+  if (type == FieldType::kString) {
+    strings.insert(strings.end(), other.strings.begin() + begin, other.strings.begin() + end);
+  }
 }
 
 FieldValue VersionColumn::ValueAt(size_t i) const {
@@ -322,9 +303,18 @@ void ForEachVersion(const VersionColumn& column, int64_t min_ns, int64_t max_ns,
   finish();
 }
 
+bool IsPlainAppend(const VersionColumn& column) {
+  const auto& valid = column.valid_ns;
+  return std::adjacent_find(valid.begin(), valid.end(), std::greater_equal<>()) == valid.end() &&
+         std::find(column.tombstone.begin(), column.tombstone.end(), 1) ==
+             column.tombstone.end();
+}
+
 void DropRedundantVersions(const VersionColumn& base, VersionColumn* fresh) {
   constexpr int64_t kMin = std::numeric_limits<int64_t>::min();
   constexpr int64_t kMax = std::numeric_limits<int64_t>::max();
+  // Nothing to drop: no duplicates within fresh, no tombstone, no older version to repeat.
+  if (base.empty() && IsPlainAppend(*fresh)) return;
   // The current content of each valid time in base: its last row in (system, given) order.
   std::vector<size_t> base_last;
   ForEachRowInOrder(base, kMin, kMax, kMax, [&](size_t i) {
@@ -363,6 +353,10 @@ void DropRedundantVersions(const VersionColumn& base, VersionColumn* fresh) {
 void SortVersions(VersionColumn* column) {
   constexpr int64_t kMin = std::numeric_limits<int64_t>::min();
   constexpr int64_t kMax = std::numeric_limits<int64_t>::max();
+  const size_t n = column->size();
+  size_t in_order = 1;
+  while (in_order < n && !KeyLess(*column, in_order, in_order - 1)) ++in_order;
+  if (in_order >= n) return;  // already in order: the common case, a writer appending in time order
   VersionColumn sorted;
   sorted.type = column->type;
   sorted.Reserve(column->size());

@@ -5,6 +5,8 @@
 // ResolveVersions picks, per valid time, the visible version.
 // Thread-safety: value type, single-threaded.
 
+#include <algorithm>
+#include <bit>
 #include <cstdint>
 #include <functional>
 #include <string>
@@ -29,6 +31,8 @@ struct VersionColumn {
   void Append(int64_t valid, int64_t system, const FieldValue& value, bool is_tombstone = false);
   // Appends row i of other (same type).
   void AppendRow(const VersionColumn& other, size_t i);
+  // Appends rows [begin, end) of other (same type).
+  void AppendRows(const VersionColumn& other, size_t begin, size_t end);
   // The value of row i; strings borrow this column.
   FieldValue ValueAt(size_t i) const;
   // Approximate heap bytes held, by capacity.
@@ -83,5 +87,42 @@ bool SameVersionContent(const VersionColumn& a, size_t i, const VersionColumn& b
 
 // Sorts rows by (valid time, system time), keeping the given order among equal keys.
 void SortVersions(VersionColumn* column);
+
+// True when every row is a distinct point in valid-time order and none is a tombstone: the rows
+// are then sorted, and with no older history every row is a version (what an append-only writer
+// produces, so flush can write the column as it is).
+bool IsPlainAppend(const VersionColumn& column);
+
+// Inline: the memtable appends every written point through it.
+inline void VersionColumn::Append(int64_t valid, int64_t system, const FieldValue& value,
+                                  bool is_tombstone) {
+  // Grow by half rather than letting each vector double: memtable columns grow in lockstep, and
+  // doubling them all at once would overshoot the memtable budget by up to 2x (engine.h). Start
+  // small: with a million series a column may hold three points until its flush.
+  if (valid_ns.size() == valid_ns.capacity()) {
+    Reserve(std::max<size_t>(4, valid_ns.capacity() + valid_ns.capacity() / 2));
+  }
+  valid_ns.push_back(valid);
+  system_ns.push_back(system);
+  tombstone.push_back(is_tombstone ? 1 : 0);
+  switch (type) {
+    case FieldType::kFloat:
+      bits.push_back(std::bit_cast<uint64_t>(value.f));
+      break;
+    case FieldType::kInt:
+      bits.push_back(static_cast<uint64_t>(value.i));
+      break;
+    case FieldType::kUint:
+      bits.push_back(value.u);
+      break;
+    case FieldType::kBool:
+      bits.push_back(value.b ? 1 : 0);
+      break;
+    case FieldType::kString:
+      bits.push_back(0);
+      strings.emplace_back(value.s);
+      break;
+  }
+}
 
 }  // namespace strata::engine

@@ -223,6 +223,29 @@ TEST_F(EngineTest, FlushedDataSurvivesRestartWithoutReplayingTheWal) {
   EXPECT_GE(engine_->LastVisibleTime().ns, before_restart.ns);
 }
 
+// A client that retries a batch after a lost acknowledgement sends points the engine already has:
+// once those are flushed, flushing the retry writes nothing, and a real correction among the
+// retried points is the only new version.
+TEST_F(EngineTest, AFlushedRetryWritesNoRowsAndKeepsTheOneCorrection) {
+  Open();
+  const std::vector<std::string> lines = {"m,h=a v=1 10", "m,h=a v=2 20", "m,h=a v=3 30",
+                                          "m,h=b v=4 10"};
+  ASSERT_TRUE(Write(lines).ok());
+  ASSERT_TRUE(engine_->Flush().ok());
+  const EngineStats first = engine_->Stats();
+  ASSERT_EQ(first.chunk_versions, 4u);
+  ASSERT_TRUE(Write(lines).ok());
+  ASSERT_TRUE(engine_->Flush().ok());
+  EXPECT_EQ(engine_->Stats().chunk_versions, 4u) << "an identical retry is no version";
+  EXPECT_EQ(engine_->Stats().chunk_files, first.chunk_files);
+  std::vector<std::string> corrected = lines;
+  corrected[1] = "m,h=a v=5 20";
+  ASSERT_TRUE(Write(corrected).ok());
+  ASSERT_TRUE(engine_->Flush().ok());
+  EXPECT_EQ(engine_->Stats().chunk_versions, 5u);
+  EXPECT_EQ(CountSum(engine_->LastVisibleTime()), std::make_pair(4, 13.0));
+}
+
 TEST_F(EngineTest, OneChunkFilePerRegionAndUtcDate) {
   Open();
   const int64_t day = 86'400'000'000'000;

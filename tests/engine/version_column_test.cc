@@ -252,6 +252,67 @@ TEST(VersionColumnTest, DropRedundantVersionsKeepsEveryAnswerAndOnlyRealVersions
   }
 }
 
+// What an append-only writer produces, with at most one flaw that makes it not plain: a repeated
+// valid time (same or later batch), a tombstone, or a row out of order.
+std::vector<Row> AppendedRows(std::mt19937_64& rng, size_t n, int flaw) {
+  std::vector<Row> rows;
+  int64_t valid = static_cast<int64_t>(rng() % 10);
+  for (size_t i = 0; i < n; ++i) {
+    valid += 1 + static_cast<int64_t>(rng() % 3);
+    rows.push_back({valid, 1 + static_cast<int64_t>(i / 4), Bits(static_cast<double>(rng() % 5)),
+                    false});
+  }
+  const size_t at = rng() % n;
+  switch (flaw) {
+    case 1:  // the same point again, in the same batch or a later one
+      rows.insert(rows.begin() + at + 1, {rows[at].valid, rows[at].system + (rng() % 2 == 0 ? 0 : 1),
+                                          Bits(9.0), false});
+      break;
+    case 2:
+      rows[at].tombstone = true;
+      break;
+    case 3:  // a late write
+      rows.push_back({rows[at].valid - 1, rows.back().system + 1, Bits(7.0), false});
+      break;
+    default:
+      break;
+  }
+  return rows;
+}
+
+TEST(VersionColumnTest, PlainAppendsAreRecognizedAndEveryFlawIsNot) {
+  std::mt19937_64 rng(99);
+  for (int round = 0; round < 400; ++round) {
+    const int flaw = round % 4;
+    const std::vector<Row> rows = AppendedRows(rng, 2 + rng() % 50, flaw);
+    const bool plain = flaw == 0 || (flaw == 3 && rows[rows.size() - 2].valid < rows.back().valid);
+    EXPECT_EQ(IsPlainAppend(ColumnOf(rows)), plain) << "round " << round << " flaw " << flaw;
+
+    // Sorting and dropping, which skip their work for plain columns, still give the reference.
+    VersionColumn sorted = ColumnOf(rows);
+    SortVersions(&sorted);
+    std::vector<Row> expected = rows;
+    std::stable_sort(expected.begin(), expected.end(), [](const Row& a, const Row& b) {
+      return std::tie(a.valid, a.system) < std::tie(b.valid, b.system);
+    });
+    ASSERT_EQ(sorted.size(), expected.size());
+    for (size_t i = 0; i < expected.size(); ++i) {
+      ASSERT_EQ(std::tie(sorted.valid_ns[i], sorted.system_ns[i], sorted.bits[i]),
+                std::tie(expected[i].valid, expected[i].system, expected[i].value_bits))
+          << "round " << round << " row " << i;
+    }
+    VersionColumn fresh = ColumnOf(rows);
+    DropRedundantVersions(VersionColumn{}, &fresh);
+    std::vector<Row> kept;
+    for (size_t i = 0; i < fresh.size(); ++i) {
+      kept.push_back({fresh.valid_ns[i], fresh.system_ns[i], fresh.bits[i], fresh.tombstone[i] != 0});
+    }
+    ASSERT_EQ(ReferenceListed(kept, kMin, kMax, kMax), ReferenceListed(rows, kMin, kMax, kMax))
+        << "round " << round;
+    EXPECT_EQ(fresh.size(), ReferenceListed(rows, kMin, kMax, kMax).size()) << "round " << round;
+  }
+}
+
 TEST(VersionColumnTest, ResendingIdenticalDataAddsNothing) {
   std::vector<Row> old_rows, resent;
   for (int64_t t = 0; t < 1000; ++t) {
