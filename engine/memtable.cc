@@ -11,7 +11,7 @@ Status ResolveBatchSeries(std::string_view payload, SeriesIndex& index,
                           std::vector<SeriesId>* line_series) {
   line_series->clear();
   Status first_error;
-  STRATA_RETURN_IF_ERROR(DecodeWriteBatch(
+  STRATA_RETURN_IF_ERROR(DecodeWriteBatchInline(
       payload,
       [&](const BatchLine& line) {
         auto info = index.GetOrCreate(line.series_key);
@@ -46,7 +46,7 @@ Status MemTable::ApplyResolved(int64_t system_time_ns, std::string_view payload,
   int64_t valid = 0;
   uint64_t points = 0;
   int64_t bytes_delta = 0;
-  Status applied = DecodeWriteBatch(
+  Status applied = DecodeWriteBatchInline(
       payload,
       [&](const BatchLine& line) {
         if (line_no >= line_series.size()) {
@@ -83,16 +83,20 @@ Status MemTable::ApplyResolved(int64_t system_time_ns, std::string_view payload,
         // The schema check before commit guarantees the type; a mismatch here can only come
         // from a WAL written before the check existed, and the value is skipped.
         if (column.data.type != value.type) return;
-        // Accounted by growth, never by walking the column (its strings made that quadratic).
-        const size_t before = column.data.VectorBytes();
+        // Accounted by growth, never by walking the column (its strings made that quadratic);
+        // the vectors only grow when they are full.
+        const bool grows = column.data.size() == column.data.valid_ns.capacity();
+        const size_t before = grows ? column.data.VectorBytes() : 0;
         if (!column.data.empty() && valid <= column.last_valid_ns) {
           column.strictly_increasing = false;
         }
         column.last_valid_ns = valid;
         column.data.Append(valid, system_time_ns, value, tombstone);
         observed.Field(key, valid, value, tombstone);
-        bytes_delta += static_cast<int64_t>(column.data.VectorBytes() - before +
-                                            column.data.StringHeapBytes(column.data.size() - 1));
+        if (grows) bytes_delta += static_cast<int64_t>(column.data.VectorBytes() - before);
+        if (value.type == FieldType::kString) {
+          bytes_delta += static_cast<int64_t>(column.data.StringHeapBytes(column.data.size() - 1));
+        }
         ++points;
       });
   if (points > 0) {

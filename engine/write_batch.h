@@ -2,22 +2,26 @@
 
 // WriteBatch: the WAL payload of one commit, encoded once on the write path and decoded by the
 // memtable, both live and at recovery, so there is exactly one apply path.
-// Format: docs/format/write_batch.md v1.
+// Format: docs/format/write_batch.md v3.
 // Thread-safety: single-threaded (one per connection batch); Decode is a pure function.
 
+#include <bit>
 #include <cstdint>
 #include <functional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "engine/line_protocol.h"
 #include "engine/types.h"
+#include "util/coding.h"
 #include "util/status.h"
 
 namespace strata::engine {
 
-// Version 2 added tombstones; version 1 batches (no tombstones) still decode.
-inline constexpr uint8_t kWriteBatchVersion = 2;
+// Version 2 added tombstones, version 3 lines that repeat the previous line's field keys; older
+// batches still decode.
+inline constexpr uint8_t kWriteBatchVersion = 3;
 
 class WriteBatch {
  public:
@@ -38,9 +42,21 @@ class WriteBatch {
   std::string Release();
 
  private:
+  // Whether the line's fields have the keys and types, in order, of the last line whose keys
+  // were written out (then only its values are written).
+  bool RepeatsShape(const ParsedLine& line) const;
+
   std::string rep_;
   size_t lines_ = 0;
   size_t points_ = 0;
+  // The last written-out field keys, as (offset in rep_, length) of each key, and their types;
+  // empty after a tombstone.
+  struct ShapeField {
+    uint32_t key_offset;
+    uint32_t key_length;
+    FieldType type;
+  };
+  std::vector<ShapeField> shape_;
 };
 
 // One line of a decoded batch; views borrow the payload.
@@ -56,5 +72,111 @@ Status DecodeWriteBatch(
     std::string_view payload, const std::function<void(const BatchLine&)>& on_line,
     const std::function<void(std::string_view key, const FieldValue& value, bool tombstone)>&
         on_field);
+
+// The same decoder with the callbacks inlined, for the apply paths that run once per point.
+template <typename OnLine, typename OnField>
+Status DecodeWriteBatchInline(std::string_view payload, OnLine&& on_line, OnField&& on_field);
+
+// ---- implementation ----
+
+// Set in a field's type byte: the field is a tombstone of that type and carries no value.
+inline constexpr uint8_t kTombstoneTypeBit = 0x80;
+
+namespace write_batch_internal {
+Status BadBatch(std::string_view payload, std::string_view rest, std::string_view what);
+}  // namespace write_batch_internal
+
+template <typename OnLine, typename OnField>
+Status DecodeWriteBatchInline(std::string_view payload, OnLine&& on_line, OnField&& on_field) {
+  using write_batch_internal::BadBatch;
+  std::string_view in = payload;
+  if (in.empty() || static_cast<uint8_t>(in[0]) == 0 ||
+      static_cast<uint8_t>(in[0]) > kWriteBatchVersion) {
+    return BadBatch(payload, in, "unknown write batch version");
+  }
+  in.remove_prefix(1);
+  // The field keys and types of the last line that wrote them out (v3 repeats them).
+  std::vector<std::pair<std::string_view, FieldType>> shape;
+  bool shape_usable = false;  // no tombstone in that line
+  while (!in.empty()) {
+    BatchLine line;
+    uint64_t time_bits;
+    uint64_t field_count;
+    if (!GetLengthPrefixed(&in, &line.series_key) || line.series_key.empty()) {
+      return BadBatch(payload, in, "bad series key");
+    }
+    if (!GetFixed64(&in, &time_bits)) return BadBatch(payload, in, "truncated valid time");
+    if (!GetVarint64(&in, &field_count)) return BadBatch(payload, in, "bad field count");
+    const bool repeat = field_count == 0;
+    if (repeat) {
+      if (static_cast<uint8_t>(payload[0]) < 3) return BadBatch(payload, in, "bad field count");
+      if (!shape_usable) return BadBatch(payload, in, "no field keys to repeat");
+      field_count = shape.size();
+    } else {
+      shape.clear();
+      shape_usable = true;
+    }
+    line.valid_time_ns = static_cast<int64_t>(time_bits);
+    on_line(line);
+    for (uint64_t i = 0; i < field_count; ++i) {
+      std::string_view key;
+      uint8_t type_byte;
+      if (repeat) {
+        key = shape[i].first;
+        type_byte = static_cast<uint8_t>(shape[i].second);
+      } else {
+        if (!GetLengthPrefixed(&in, &key) || key.empty() || in.empty()) {
+          return BadBatch(payload, in, "bad field key");
+        }
+        type_byte = static_cast<uint8_t>(in[0]);
+        in.remove_prefix(1);
+      }
+      if (type_byte & kTombstoneTypeBit) {
+        const auto type = static_cast<FieldType>(type_byte & ~kTombstoneTypeBit);
+        if (type < FieldType::kFloat || type > FieldType::kString) {
+          return BadBatch(payload, in, "unknown tombstone type");
+        }
+        shape_usable = false;  // a tombstone line's keys are never repeated
+        FieldValue none;
+        none.type = type;
+        on_field(key, none, true);
+        continue;
+      }
+      const auto type = static_cast<FieldType>(type_byte);
+      FieldValue value;
+      uint64_t bits;
+      switch (type) {
+        case FieldType::kFloat:
+          if (!GetFixed64(&in, &bits)) return BadBatch(payload, in, "truncated float");
+          value = FieldValue::Float(std::bit_cast<double>(bits));
+          break;
+        case FieldType::kInt:
+          if (!GetVarint64(&in, &bits)) return BadBatch(payload, in, "truncated integer");
+          value = FieldValue::Int(ZigZagDecode(bits));
+          break;
+        case FieldType::kUint:
+          if (!GetVarint64(&in, &bits)) return BadBatch(payload, in, "truncated unsigned");
+          value = FieldValue::Uint(bits);
+          break;
+        case FieldType::kBool:
+          if (in.empty()) return BadBatch(payload, in, "truncated boolean");
+          value = FieldValue::Bool(in[0] != 0);
+          in.remove_prefix(1);
+          break;
+        case FieldType::kString: {
+          std::string_view s;
+          if (!GetLengthPrefixed(&in, &s)) return BadBatch(payload, in, "truncated string");
+          value = FieldValue::String(s);
+          break;
+        }
+        default:
+          return BadBatch(payload, in, "unknown field type");
+      }
+      if (!repeat) shape.emplace_back(key, type);
+      on_field(key, value, false);
+    }
+  }
+  return Status::OK();
+}
 
 }  // namespace strata::engine
