@@ -191,7 +191,7 @@ def build_queries(seed, nhosts, now_s):
     vm_last = vm_instant("last_over_time({__name__=~'cpu_.*'}[%dd])" % days_back, now_s)
     vm_last_note = ("not emitted by TSBS (\"LastPointPerHost not supported in PromQL\"); MetricsQL "
                     "equivalent: instant query at now, look-back reaching the first sample, "
-                    "the last value of each of the 1,000 series (100 hosts x 10 fields)")
+                    "the last value of each of the {:,} series ({} hosts x 10 fields)".format(10 * nhosts, nhosts))
     add("lastpoint", "last row per host (TSBS InfluxQL: SELECT * ... GROUP BY hostname ORDER BY time DESC LIMIT 1)",
         'SELECT * from cpu group by "hostname" order by time desc limit 1',
         vm=vm_last, vm_note=vm_last_note, group_tags=["hostname"])
@@ -825,11 +825,12 @@ def render_section(out):
           out["date_utc"], m["nproc"], m["cpu_model"], m["MemTotal_kB"] / 1048576.0, m["debian"], m["kernel"],
           out["args"]["quiet_max_wait"]))
     A("")
-    A("Data: `%s` (%s rows = %s float points, 100 hosts x 1 day, 10 s interval, 10 fields, tags `hostname`, "
+    A("Data: `%s` (%s rows = %s float points, %d hosts x %g day(s), 10 s interval, 10 fields, tags `hostname`, "
       "`region`, ... — TSBS devops cpu-only shape), loaded into each system from an empty data directory, one "
       "system at a time. Systems: Strata `%s` (Release, `stratad --fsync off`, FLUSHed after the load); %s; %s." % (
           out["workload"]["file"], "{:,}".format(out["workload"]["main_rows"]),
-          "{:,}".format(out["workload"]["main_points"]), sysres.get("strata", {}).get("git", "?"),
+          "{:,}".format(out["workload"]["main_points"]), out["workload"]["hosts"], out["workload"]["days"],
+          sysres.get("strata", {}).get("git", "?"),
           "VictoriaMetrics " + str(sysres.get("victoria", {}).get("version")) + " (peers harness flags incl. `-search.disableCache`, every request `nocache=1`, after forced flush + merge)",
           "InfluxDB " + str(sysres.get("influx", {}).get("version")) + " (peers harness configuration, after snapshot + full compaction)"))
     A("")
