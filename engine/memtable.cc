@@ -1,11 +1,19 @@
 #include "engine/memtable.h"
 
 #include <algorithm>
+#include <bit>
 #include <mutex>
 
 #include "engine/write_batch.h"
 
 namespace strata::engine {
+
+namespace {
+
+// Heap bytes of a string beyond its small-string buffer.
+size_t StringHeapBytes(const std::string& s) { return s.capacity() > 15 ? s.capacity() : 0; }
+
+}  // namespace
 
 Status ResolveBatchSeries(std::string_view payload, SeriesIndex& index,
                           std::vector<SeriesId>* line_series) {
@@ -40,12 +48,16 @@ Status MemTable::ApplyResolved(int64_t system_time_ns, std::string_view payload,
   std::unique_lock lock(mu_);
   // Released before the memtable lock: a fill's scan then sees the whole batch.
   LastValueCache::Applier observed(last_values, system_time_ns);
+  const auto commit = static_cast<uint32_t>(commit_system_ns_.size());
+  const size_t commits_capacity = commit_system_ns_.capacity();
+  commit_system_ns_.push_back(system_time_ns);
+  int64_t bytes_delta =
+      static_cast<int64_t>((commit_system_ns_.capacity() - commits_capacity) * sizeof(int64_t));
   size_t line_no = 0;
   SeriesColumns* current = nullptr;
   size_t field_no = 0;  // position of the field in its line
   int64_t valid = 0;
   uint64_t points = 0;
-  int64_t bytes_delta = 0;
   Status applied = DecodeWriteBatchInline(
       payload,
       [&](const BatchLine& line) {
@@ -70,7 +82,7 @@ Status MemTable::ApplyResolved(int64_t system_time_ns, std::string_view payload,
           it = current->by_field.find(key);
           if (it == current->by_field.end()) {
             it = current->by_field.emplace(std::string(key), Column{}).first;
-            it->second.data.type = value.type;
+            it->second.type = value.type;
           }
           if (field_no < last_line.size()) {
             last_line[field_no] = it;
@@ -82,21 +94,43 @@ Status MemTable::ApplyResolved(int64_t system_time_ns, std::string_view payload,
         Column& column = it->second;
         // The schema check before commit guarantees the type; a mismatch here can only come
         // from a WAL written before the check existed, and the value is skipped.
-        if (column.data.type != value.type) return;
-        // Accounted by growth, never by walking the column (its strings made that quadratic);
-        // the vectors only grow when they are full.
-        const bool grows = column.data.size() == column.data.valid_ns.capacity();
-        const size_t before = grows ? column.data.VectorBytes() : 0;
-        if (!column.data.empty() && valid <= column.last_valid_ns) {
+        if (column.type != value.type) return;
+        if (!column.rows.empty() && valid <= column.last_valid_ns) {
           column.strictly_increasing = false;
         }
         column.last_valid_ns = valid;
-        column.data.Append(valid, system_time_ns, value, tombstone);
-        observed.Field(key, valid, value, tombstone);
-        if (grows) bytes_delta += static_cast<int64_t>(column.data.VectorBytes() - before);
-        if (value.type == FieldType::kString) {
-          bytes_delta += static_cast<int64_t>(column.data.StringHeapBytes(column.data.size() - 1));
+        // Grow by half rather than doubling: memtable columns grow in lockstep, and doubling them
+        // all at once would overshoot the memtable budget by up to 2x (engine.h). Start small:
+        // with a million series a column may hold three points until its flush. Accounted by
+        // growth, never by walking the column (its strings made that quadratic).
+        if (column.rows.size() == column.rows.capacity()) {
+          const size_t before = column.HeapBytes();
+          const size_t grown = std::max<size_t>(4, column.rows.capacity() * 3 / 2);
+          column.rows.reserve(grown);
+          if (value.type == FieldType::kString) column.strings.reserve(grown);
+          bytes_delta += static_cast<int64_t>(column.HeapBytes() - before);
         }
+        uint64_t bits = 0;
+        switch (value.type) {
+          case FieldType::kFloat:
+            bits = std::bit_cast<uint64_t>(value.f);
+            break;
+          case FieldType::kInt:
+            bits = static_cast<uint64_t>(value.i);
+            break;
+          case FieldType::kUint:
+            bits = value.u;
+            break;
+          case FieldType::kBool:
+            bits = value.b ? 1 : 0;
+            break;
+          case FieldType::kString:
+            column.strings.emplace_back(tombstone ? std::string_view() : value.s);
+            bytes_delta += static_cast<int64_t>(StringHeapBytes(column.strings.back()));
+            break;
+        }
+        column.rows.push_back(Row{valid, bits, commit, static_cast<uint8_t>(tombstone ? 1 : 0)});
+        observed.Field(key, valid, value, tombstone);
         ++points;
       });
   if (points > 0) {
@@ -112,6 +146,21 @@ Status MemTable::ApplyResolved(int64_t system_time_ns, std::string_view payload,
   return applied;
 }
 
+size_t MemTable::Column::HeapBytes() const {
+  size_t bytes = rows.capacity() * sizeof(Row) + strings.capacity() * sizeof(std::string);
+  for (const std::string& s : strings) bytes += StringHeapBytes(s);
+  return bytes;
+}
+
+void MemTable::AppendVersion(const Column& column, size_t i, VersionColumn* out) const {
+  const Row& row = column.rows[i];
+  out->valid_ns.push_back(row.valid_ns);
+  out->system_ns.push_back(commit_system_ns_[row.commit]);
+  out->bits.push_back(row.bits);
+  out->tombstone.push_back(row.tombstone);
+  if (column.type == FieldType::kString) out->strings.push_back(column.strings[i]);
+}
+
 void MemTable::CollectVersions(SeriesId series, std::string_view field, int64_t min_ns,
                                int64_t max_ns, VersionColumn* out) const {
   std::shared_lock lock(mu_);
@@ -120,18 +169,20 @@ void MemTable::CollectVersions(SeriesId series, std::string_view field, int64_t 
   auto c = s->second.by_field.find(field);
   if (c == s->second.by_field.end()) return;
   const Column& column = c->second;
-  const auto& valid = column.data.valid_ns;
-  if (out->empty()) out->type = column.data.type;
-  if (out->type != column.data.type) return;
-  size_t lo = 0, hi = valid.size();
+  const std::vector<Row>& rows = column.rows;
+  if (out->empty()) out->type = column.type;
+  if (out->type != column.type) return;
+  size_t lo = 0, hi = rows.size();
   if (column.strictly_increasing) {
-    lo = std::lower_bound(valid.begin(), valid.end(), min_ns) - valid.begin();
+    auto before = [](const Row& row, int64_t t) { return row.valid_ns < t; };
+    lo = std::lower_bound(rows.begin(), rows.end(), min_ns, before) - rows.begin();
     if (max_ns != kNoEndNs) {
-      hi = std::lower_bound(valid.begin(), valid.end(), max_ns) - valid.begin();
+      hi = std::lower_bound(rows.begin(), rows.end(), max_ns, before) - rows.begin();
     }
   }
   for (size_t i = lo; i < hi; ++i) {
-    if (valid[i] >= min_ns && BeforeRangeEnd(valid[i], max_ns)) out->AppendRow(column.data, i);
+    const int64_t valid = rows[i].valid_ns;
+    if (valid >= min_ns && BeforeRangeEnd(valid, max_ns)) AppendVersion(column, i, out);
   }
 }
 
@@ -144,9 +195,36 @@ void MemTable::ForEachColumn(
   for (const auto& [id, columns] : series_) by_id.emplace_back(id, &columns);
   std::sort(by_id.begin(), by_id.end(),
             [](const auto& a, const auto& b) { return a.first < b.first; });
+  VersionColumn versions;
   for (const auto& [id, columns] : by_id) {
-    for (const auto& [field, column] : columns->by_field) visit(SeriesId{id}, field, column.data);
+    for (const auto& [field, column] : columns->by_field) {
+      const size_t n = column.rows.size();
+      versions.Clear();
+      versions.type = column.type;
+      versions.valid_ns.resize(n);
+      versions.system_ns.resize(n);
+      versions.bits.resize(n);
+      versions.tombstone.resize(n);
+      for (size_t i = 0; i < n; ++i) {
+        const Row& row = column.rows[i];
+        versions.valid_ns[i] = row.valid_ns;
+        versions.system_ns[i] = commit_system_ns_[row.commit];
+        versions.bits[i] = row.bits;
+        versions.tombstone[i] = row.tombstone;
+      }
+      if (column.type == FieldType::kString) versions.strings = column.strings;
+      visit(SeriesId{id}, field, versions);
+    }
   }
+}
+
+uint64_t MemTable::MemoryBytesByWalking() const {
+  std::shared_lock lock(mu_);
+  uint64_t bytes = commit_system_ns_.capacity() * sizeof(int64_t);
+  for (const auto& [id, columns] : series_) {
+    for (const auto& [field, column] : columns.by_field) bytes += column.HeapBytes();
+  }
+  return bytes;
 }
 
 int64_t MemTable::min_system_ns() const {

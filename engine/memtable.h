@@ -57,28 +57,47 @@ class MemTable {
   void CollectVersions(SeriesId series, std::string_view field, int64_t min_ns, int64_t max_ns,
                        VersionColumn* out) const;
 
-  // Visits every column, in ascending series id and field name. For flush; the memtable must
-  // be frozen (no concurrent Apply) for the references to stay valid.
+  // Visits every column, in ascending series id and field name, as a VersionColumn built for
+  // the call (valid only during it). For flush; the memtable must be frozen (no concurrent
+  // Apply).
   void ForEachColumn(const std::function<void(SeriesId, const std::string& field,
                                               const VersionColumn& column)>& visit) const;
 
   uint64_t points() const { return points_.load(std::memory_order_relaxed); }
   // Heap bytes held by the column buffers (by capacity), for the flush budget.
   uint64_t MemoryBytes() const { return bytes_.load(std::memory_order_relaxed); }
+  // The same figure computed by walking every column (MemoryBytes keeps it by growth). Tests.
+  uint64_t MemoryBytesByWalking() const;
   // Smallest and greatest system time applied (0 when empty).
   int64_t min_system_ns() const;
   int64_t max_system_ns() const;
 
  private:
+  // One version as the memtable holds it. Rows, not parallel arrays: an apply appends one
+  // point to each of a thousand columns in turn, and touching one tail per column instead of
+  // four keeps those tails cached. The system time is the commit's, by index.
+  struct Row {
+    int64_t valid_ns;
+    uint64_t bits;  // as VersionColumn::bits
+    uint32_t commit;  // index into commit_system_ns_
+    uint8_t tombstone;
+  };
+  static_assert(sizeof(Row) == 24);
   struct Column {
-    VersionColumn data;
+    FieldType type = FieldType::kFloat;
     // True while every append had a valid time greater than the previous one: then the column
     // is sorted with one version per point, and range lookups can binary-search.
     bool strictly_increasing = true;
-    // data.valid_ns.back(), kept beside the column's header: the apply compares each new point
-    // with it, and the arrays' tails are the cache lines least likely to still be cached.
+    // rows.back().valid_ns, kept beside the column's header: the apply compares each new point
+    // with it, and the rows' tail is the cache line least likely to still be cached.
     int64_t last_valid_ns = 0;
+    std::vector<Row> rows;
+    std::vector<std::string> strings;  // kString only: one per row
+    // Heap bytes held, by capacity (what MemoryBytes sums).
+    size_t HeapBytes() const;
   };
+  // Appends row i of column to *out as a VersionColumn row.
+  void AppendVersion(const Column& column, size_t i, VersionColumn* out) const;
 
   using Columns = std::map<std::string, Column, std::less<>>;
   struct SeriesColumns {
@@ -93,6 +112,8 @@ class MemTable {
   // By SeriesId value. Hashed: an apply looks a series up per line, and with a million series
   // a tree walk is twenty cache misses; the flush's ordered walk sorts the ids instead.
   std::unordered_map<uint64_t, SeriesColumns> series_;
+  // The system time of each applied commit, in apply order (Row::commit).
+  std::vector<int64_t> commit_system_ns_;
   int64_t min_system_ns_ = 0;
   int64_t max_system_ns_ = 0;
   // Relaxed: read for stats and the flush trigger, which tolerate a slightly stale value.
