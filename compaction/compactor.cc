@@ -1,5 +1,10 @@
 #include "compaction/compactor.h"
 
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
 #include <utility>
 
 #include "util/logging.h"
@@ -106,6 +111,11 @@ CompactorStats Compactor::Stats() const {
 }
 
 void Compactor::SchedulerLoop() {
+  if (options_.background_nice > 0 &&
+      setpriority(PRIO_PROCESS, static_cast<id_t>(gettid()), options_.background_nice) != 0) {
+    STRATA_LOG(kWarn, "compaction: could not lower the background thread's priority: {}",
+               std::strerror(errno));
+  }
   PickerOptions picker;
   picker.min_files = options_.min_files;
   picker.settle_time = options_.settle_time;

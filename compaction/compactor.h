@@ -42,6 +42,10 @@ struct CompactorOptions {
   uint64_t rate_bytes_per_second = 64ull << 20;
   // The fraction of one core a job may use, in (0, 1] (1: no CPU budget).
   double cpu_share = 1.0;
+  // Nice value of the background thread (0-19; Linux sets it per thread), as RocksDB lowers its
+  // compaction threads' CPU priority: where cores are scarce, background jobs give way to ingest
+  // and queries, and catch up when they idle. Jobs asked for online (COMPACT) keep the caller's.
+  int background_nice = 10;
   // Versions superseded longer ago than this are dropped (0: keep all history).
   std::chrono::nanoseconds history_retention{0};
   uint64_t target_file_bytes = 512ull << 20;

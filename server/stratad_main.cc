@@ -42,6 +42,7 @@ int main(int argc, char** argv) {
   std::string partition_retention = "0";
   std::string compaction_rate = "64MiB";
   int compaction_cpu_percent = 100;
+  int compaction_nice = 10;
   size_t compact_min_files = 4;
   app.add_option("--data-dir", data_dir, "data directory (created if missing)")
       ->capture_default_str();
@@ -86,6 +87,10 @@ int main(int argc, char** argv) {
                  "compaction CPU budget: percent of one core a job may use (1-100; 100: no limit)")
       ->check(CLI::Range(1, 100))
       ->capture_default_str();
+  app.add_option("--compaction-nice", compaction_nice,
+                 "CPU priority of background compaction: nice value of its thread (0-19; 0: the server's)")
+      ->check(CLI::Range(0, 19))
+      ->capture_default_str();
   app.add_option("--log-level", log_level, "debug | info | warn | error")->capture_default_str();
   CLI11_PARSE(app, argc, argv);
 
@@ -128,6 +133,7 @@ int main(int argc, char** argv) {
   if (!rate.ok()) return Fail("--compaction-rate: " + rate.status().message());
   compactor_options.rate_bytes_per_second = *rate;
   compactor_options.cpu_share = compaction_cpu_percent / 100.0;
+  compactor_options.background_nice = compaction_nice;
   compactor_options.min_files = compact_min_files;
   // Crash tests only: the process kills itself (SIGKILL, as kill -9 would) when a compaction
   // reaches the named step ("after_write", "after_rename", "after_commit").

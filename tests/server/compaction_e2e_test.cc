@@ -4,7 +4,11 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <chrono>
 #include <filesystem>
+#include <fstream>
+#include <iterator>
 #include <map>
 #include <sstream>
 #include <thread>
@@ -219,6 +223,37 @@ TEST_F(CompactionE2eTest, BackgroundSchedulerCompactsPartitionsAtTheThreshold) {
   EXPECT_EQ(Stats()["compaction_failures"], 0);
   for (const auto& [name, p] : Partitions()) EXPECT_LT(p.files, 3u) << name;
   ExpectMatchesReference();
+}
+
+// The nice value of every thread of process pid (Linux: /proc/<pid>/task/<tid>/stat, field 19).
+std::vector<int> ThreadNiceValues(pid_t pid) {
+  std::vector<int> out;
+  for (const auto& task : std::filesystem::directory_iterator("/proc/" + std::to_string(pid) + "/task")) {
+    std::ifstream in(task.path() / "stat");
+    std::string stat((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    const size_t comm_end = stat.rfind(')');
+    if (comm_end == std::string::npos) continue;
+    std::istringstream fields(stat.substr(comm_end + 2));
+    std::vector<std::string> values;
+    for (std::string v; fields >> v;) values.push_back(v);
+    if (values.size() > 16) out.push_back(std::stoi(values[16]));  // field 3 is values[0]
+  }
+  return out;
+}
+
+// Background compaction gives way to ingest and queries for the CPU: its thread alone runs at
+// the --compaction-nice value.
+TEST_F(CompactionE2eTest, TheBackgroundThreadAloneRunsAtTheGivenNiceValue) {
+  Start({"--compact-min-files", "4", "--compaction-nice", "7"});
+  std::vector<int> nice;
+  for (int i = 0; i < 100; ++i) {  // the thread lowers its own priority as it starts
+    nice = ThreadNiceValues(server_->pid());
+    if (std::count(nice.begin(), nice.end(), 7) == 1) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  EXPECT_EQ(std::count(nice.begin(), nice.end(), 7), 1);
+  EXPECT_EQ(std::count(nice.begin(), nice.end(), 0), static_cast<long>(nice.size()) - 1);
+  EXPECT_EQ(One("PING"), "PONG");
 }
 
 }  // namespace

@@ -23,6 +23,7 @@ class StratadProcess {
   // Starts the server and waits (bounded) until it listens. Returns false with a reason.
   bool Start(std::string* error);
   uint16_t port() const { return port_; }
+  pid_t pid() const { return pid_; }
   bool running() const { return pid_ > 0; }
 
   // SIGKILL, then reap.
