@@ -152,6 +152,27 @@ size_t MemTable::Column::HeapBytes() const {
   return bytes;
 }
 
+void MemTable::AppendVersions(const Column& column, size_t begin, size_t end,
+                              VersionColumn* out) const {
+  const size_t base = out->size();
+  const size_t n = end - begin;
+  out->valid_ns.resize(base + n);
+  out->system_ns.resize(base + n);
+  out->bits.resize(base + n);
+  out->tombstone.resize(base + n);
+  for (size_t i = 0; i < n; ++i) {
+    const Row& row = column.rows[begin + i];
+    out->valid_ns[base + i] = row.valid_ns;
+    out->system_ns[base + i] = commit_system_ns_[row.commit];
+    out->bits[base + i] = row.bits;
+    out->tombstone[base + i] = row.tombstone;
+  }
+  if (column.type == FieldType::kString) {
+    out->strings.insert(out->strings.end(), column.strings.begin() + begin,
+                        column.strings.begin() + end);
+  }
+}
+
 void MemTable::AppendVersion(const Column& column, size_t i, VersionColumn* out) const {
   const Row& row = column.rows[i];
   out->valid_ns.push_back(row.valid_ns);
@@ -180,6 +201,10 @@ void MemTable::CollectVersions(SeriesId series, std::string_view field, int64_t 
       hi = std::lower_bound(rows.begin(), rows.end(), max_ns, before) - rows.begin();
     }
   }
+  if (column.strictly_increasing) {
+    AppendVersions(column, lo, hi, out);  // every row of [lo, hi) is in the range
+    return;
+  }
   for (size_t i = lo; i < hi; ++i) {
     const int64_t valid = rows[i].valid_ns;
     if (valid >= min_ns && BeforeRangeEnd(valid, max_ns)) AppendVersion(column, i, out);
@@ -198,21 +223,9 @@ void MemTable::ForEachColumn(
   VersionColumn versions;
   for (const auto& [id, columns] : by_id) {
     for (const auto& [field, column] : columns->by_field) {
-      const size_t n = column.rows.size();
       versions.Clear();
       versions.type = column.type;
-      versions.valid_ns.resize(n);
-      versions.system_ns.resize(n);
-      versions.bits.resize(n);
-      versions.tombstone.resize(n);
-      for (size_t i = 0; i < n; ++i) {
-        const Row& row = column.rows[i];
-        versions.valid_ns[i] = row.valid_ns;
-        versions.system_ns[i] = commit_system_ns_[row.commit];
-        versions.bits[i] = row.bits;
-        versions.tombstone[i] = row.tombstone;
-      }
-      if (column.type == FieldType::kString) versions.strings = column.strings;
+      AppendVersions(column, 0, column.rows.size(), &versions);
       visit(SeriesId{id}, field, versions);
     }
   }

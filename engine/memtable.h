@@ -98,6 +98,8 @@ class MemTable {
   };
   // Appends row i of column to *out as a VersionColumn row.
   void AppendVersion(const Column& column, size_t i, VersionColumn* out) const;
+  // Appends rows [begin, end) of column to *out, in one pass.
+  void AppendVersions(const Column& column, size_t begin, size_t end, VersionColumn* out) const;
 
   using Columns = std::map<std::string, Column, std::less<>>;
   struct SeriesColumns {
