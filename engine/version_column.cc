@@ -23,6 +23,31 @@ void VersionColumn::Reserve(size_t n) {
   if (type == FieldType::kString) strings.reserve(n);
 }
 
+void VersionColumn::Append(int64_t valid, int64_t system, const FieldValue& value,
+                           bool is_tombstone) {
+  valid_ns.push_back(valid);
+  system_ns.push_back(system);
+  tombstone.push_back(is_tombstone ? 1 : 0);
+  switch (type) {
+    case FieldType::kFloat:
+      bits.push_back(std::bit_cast<uint64_t>(value.f));
+      break;
+    case FieldType::kInt:
+      bits.push_back(static_cast<uint64_t>(value.i));
+      break;
+    case FieldType::kUint:
+      bits.push_back(value.u);
+      break;
+    case FieldType::kBool:
+      bits.push_back(value.b ? 1 : 0);
+      break;
+    case FieldType::kString:
+      bits.push_back(0);
+      strings.emplace_back(value.s);
+      break;
+  }
+}
+
 void VersionColumn::AppendRow(const VersionColumn& other, size_t i) {
   valid_ns.push_back(other.valid_ns[i]);
   system_ns.push_back(other.system_ns[i]);
@@ -57,23 +82,6 @@ FieldValue VersionColumn::ValueAt(size_t i) const {
       return FieldValue::String(strings[i]);
   }
   return FieldValue();
-}
-
-size_t VersionColumn::VectorBytes() const {
-  return (valid_ns.capacity() + system_ns.capacity() + bits.capacity()) * 8 +
-         tombstone.capacity() + strings.capacity() * sizeof(std::string);
-}
-
-size_t VersionColumn::StringHeapBytes(size_t i) const {
-  if (type != FieldType::kString || i >= strings.size()) return 0;
-  const size_t capacity = strings[i].capacity();
-  return capacity > 15 ? capacity : 0;  // beyond the small-string buffer
-}
-
-size_t VersionColumn::MemoryBytes() const {
-  size_t bytes = VectorBytes();
-  for (size_t i = 0; i < strings.size(); ++i) bytes += StringHeapBytes(i);
-  return bytes;
 }
 
 bool SameVersionContent(const VersionColumn& a, size_t i, const VersionColumn& b, size_t j) {

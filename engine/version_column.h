@@ -5,8 +5,6 @@
 // ResolveVersions picks, per valid time, the visible version.
 // Thread-safety: value type, single-threaded.
 
-#include <algorithm>
-#include <bit>
 #include <cstdint>
 #include <functional>
 #include <string>
@@ -28,6 +26,7 @@ struct VersionColumn {
   bool empty() const { return valid_ns.empty(); }
   void Clear();
   void Reserve(size_t n);
+  // Appends one version (the memtable keeps rows of its own; this builds columns elsewhere).
   void Append(int64_t valid, int64_t system, const FieldValue& value, bool is_tombstone = false);
   // Appends row i of other (same type).
   void AppendRow(const VersionColumn& other, size_t i);
@@ -35,13 +34,6 @@ struct VersionColumn {
   void AppendRows(const VersionColumn& other, size_t begin, size_t end);
   // The value of row i; strings borrow this column.
   FieldValue ValueAt(size_t i) const;
-  // Approximate heap bytes held, by capacity.
-  size_t MemoryBytes() const;
-  // The part of MemoryBytes held by the row vectors themselves (not the strings' own buffers):
-  // constant time, so an append can account for what it grew.
-  size_t VectorBytes() const;
-  // Heap bytes of row i's string beyond the small-string buffer (0 for other types).
-  size_t StringHeapBytes(size_t i) const;
 };
 
 // Visits, for each valid time in [min_ns, max_ns), the version with the greatest system time
@@ -92,37 +84,5 @@ void SortVersions(VersionColumn* column);
 // are then sorted, and with no older history every row is a version (what an append-only writer
 // produces, so flush can write the column as it is).
 bool IsPlainAppend(const VersionColumn& column);
-
-// Inline: the memtable appends every written point through it.
-inline void VersionColumn::Append(int64_t valid, int64_t system, const FieldValue& value,
-                                  bool is_tombstone) {
-  // Grow by half rather than letting each vector double: memtable columns grow in lockstep, and
-  // doubling them all at once would overshoot the memtable budget by up to 2x (engine.h). Start
-  // small: with a million series a column may hold three points until its flush.
-  if (valid_ns.size() == valid_ns.capacity()) {
-    Reserve(std::max<size_t>(4, valid_ns.capacity() + valid_ns.capacity() / 2));
-  }
-  valid_ns.push_back(valid);
-  system_ns.push_back(system);
-  tombstone.push_back(is_tombstone ? 1 : 0);
-  switch (type) {
-    case FieldType::kFloat:
-      bits.push_back(std::bit_cast<uint64_t>(value.f));
-      break;
-    case FieldType::kInt:
-      bits.push_back(static_cast<uint64_t>(value.i));
-      break;
-    case FieldType::kUint:
-      bits.push_back(value.u);
-      break;
-    case FieldType::kBool:
-      bits.push_back(value.b ? 1 : 0);
-      break;
-    case FieldType::kString:
-      bits.push_back(0);
-      strings.emplace_back(value.s);
-      break;
-  }
-}
 
 }  // namespace strata::engine
