@@ -137,7 +137,8 @@ Status Engine::FlushMemTable(const MemTable& frozen, int64_t checkpoint_ns, bool
       status = Status::Internal("flush: unknown series id " + std::to_string(id.value));
       return;
     }
-    // A column written in time order is flushed from the memtable's own rows, uncopied.
+    // A column written in time order is written as the memtable hands it over: not copied,
+    // sorted or de-duplicated again.
     const VersionColumn* rows = &column;
     if (!IsPlainAppend(column)) {
       sorted = column;

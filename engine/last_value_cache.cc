@@ -1,7 +1,6 @@
 #include "engine/last_value_cache.h"
 
 #include <algorithm>
-#include <bit>
 
 namespace strata::engine {
 namespace {
@@ -123,24 +122,8 @@ void LastValueCache::Applier::Field(std::string_view field, int64_t valid_ns,
   LastPoint& last = point.emplace();
   last.valid_ns = valid_ns;
   last.type = value.type;
-  switch (value.type) {
-    case FieldType::kFloat:
-      last.bits = std::bit_cast<uint64_t>(value.f);
-      break;
-    case FieldType::kInt:
-      last.bits = static_cast<uint64_t>(value.i);
-      break;
-    case FieldType::kUint:
-      last.bits = value.u;
-      break;
-    case FieldType::kBool:
-      last.bits = value.b ? 1 : 0;
-      break;
-    case FieldType::kString:
-      last.bits = 0;
-      last.str.assign(value.s);
-      break;
-  }
+  last.bits = value.Bits();
+  if (value.type == FieldType::kString) last.str.assign(value.s);
 }
 
 }  // namespace strata::engine

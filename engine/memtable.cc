@@ -1,7 +1,6 @@
 #include "engine/memtable.h"
 
 #include <algorithm>
-#include <bit>
 #include <mutex>
 
 #include "engine/write_batch.h"
@@ -110,26 +109,12 @@ Status MemTable::ApplyResolved(int64_t system_time_ns, std::string_view payload,
           if (value.type == FieldType::kString) column.strings.reserve(grown);
           bytes_delta += static_cast<int64_t>(column.HeapBytes() - before);
         }
-        uint64_t bits = 0;
-        switch (value.type) {
-          case FieldType::kFloat:
-            bits = std::bit_cast<uint64_t>(value.f);
-            break;
-          case FieldType::kInt:
-            bits = static_cast<uint64_t>(value.i);
-            break;
-          case FieldType::kUint:
-            bits = value.u;
-            break;
-          case FieldType::kBool:
-            bits = value.b ? 1 : 0;
-            break;
-          case FieldType::kString:
-            column.strings.emplace_back(tombstone ? std::string_view() : value.s);
-            bytes_delta += static_cast<int64_t>(StringHeapBytes(column.strings.back()));
-            break;
+        if (value.type == FieldType::kString) {
+          column.strings.emplace_back(tombstone ? std::string_view() : value.s);
+          bytes_delta += static_cast<int64_t>(StringHeapBytes(column.strings.back()));
         }
-        column.rows.push_back(Row{valid, bits, commit, static_cast<uint8_t>(tombstone ? 1 : 0)});
+        column.rows.push_back(
+            Row{valid, value.Bits(), commit, static_cast<uint8_t>(tombstone ? 1 : 0)});
         observed.Field(key, valid, value, tombstone);
         ++points;
       });
@@ -173,15 +158,6 @@ void MemTable::AppendVersions(const Column& column, size_t begin, size_t end,
   }
 }
 
-void MemTable::AppendVersion(const Column& column, size_t i, VersionColumn* out) const {
-  const Row& row = column.rows[i];
-  out->valid_ns.push_back(row.valid_ns);
-  out->system_ns.push_back(commit_system_ns_[row.commit]);
-  out->bits.push_back(row.bits);
-  out->tombstone.push_back(row.tombstone);
-  if (column.type == FieldType::kString) out->strings.push_back(column.strings[i]);
-}
-
 void MemTable::CollectVersions(SeriesId series, std::string_view field, int64_t min_ns,
                                int64_t max_ns, VersionColumn* out) const {
   std::shared_lock lock(mu_);
@@ -207,7 +183,7 @@ void MemTable::CollectVersions(SeriesId series, std::string_view field, int64_t 
   }
   for (size_t i = lo; i < hi; ++i) {
     const int64_t valid = rows[i].valid_ns;
-    if (valid >= min_ns && BeforeRangeEnd(valid, max_ns)) AppendVersion(column, i, out);
+    if (valid >= min_ns && BeforeRangeEnd(valid, max_ns)) AppendVersions(column, i, i + 1, out);
   }
 }
 

@@ -96,8 +96,6 @@ class MemTable {
     // Heap bytes held, by capacity (what MemoryBytes sums).
     size_t HeapBytes() const;
   };
-  // Appends row i of column to *out as a VersionColumn row.
-  void AppendVersion(const Column& column, size_t i, VersionColumn* out) const;
   // Appends rows [begin, end) of column to *out, in one pass.
   void AppendVersions(const Column& column, size_t begin, size_t end, VersionColumn* out) const;
 

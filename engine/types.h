@@ -3,6 +3,7 @@
 // The data model's vocabulary (DESIGN §1) as distinct types, so valid time, system time and
 // series ids cannot be mixed up by accident. Value types; thread-safe to copy.
 
+#include <bit>
 #include <compare>
 #include <cstdint>
 #include <string_view>
@@ -87,6 +88,24 @@ struct FieldValue {
     x.u = 0;
     x.s = v;
     return x;
+  }
+
+  // The 64 bits a column stores for this value: a float's bit pattern, the int or uint, 0/1 for
+  // a bool, 0 for a string (whose text is kept beside).
+  uint64_t Bits() const {
+    switch (type) {
+      case FieldType::kFloat:
+        return std::bit_cast<uint64_t>(f);
+      case FieldType::kInt:
+        return static_cast<uint64_t>(i);
+      case FieldType::kUint:
+        return u;
+      case FieldType::kBool:
+        return b ? 1 : 0;
+      case FieldType::kString:
+        return 0;
+    }
+    return 0;
   }
 };
 

@@ -28,24 +28,8 @@ void VersionColumn::Append(int64_t valid, int64_t system, const FieldValue& valu
   valid_ns.push_back(valid);
   system_ns.push_back(system);
   tombstone.push_back(is_tombstone ? 1 : 0);
-  switch (type) {
-    case FieldType::kFloat:
-      bits.push_back(std::bit_cast<uint64_t>(value.f));
-      break;
-    case FieldType::kInt:
-      bits.push_back(static_cast<uint64_t>(value.i));
-      break;
-    case FieldType::kUint:
-      bits.push_back(value.u);
-      break;
-    case FieldType::kBool:
-      bits.push_back(value.b ? 1 : 0);
-      break;
-    case FieldType::kString:
-      bits.push_back(0);
-      strings.emplace_back(value.s);
-      break;
-  }
+  bits.push_back(value.Bits());
+  if (type == FieldType::kString) strings.emplace_back(value.s);
 }
 
 void VersionColumn::AppendRow(const VersionColumn& other, size_t i) {
