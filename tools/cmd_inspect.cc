@@ -46,6 +46,17 @@ int RunInspect(const std::string& path) {
               r.partition().Date().c_str(), r.size_bytes());
   for (const auto& series : r.series()) {
     std::printf("series %" PRIu64 " %s\n", series.id.value, series.key.c_str());
+    for (size_t t = 0; t < series.time_blocks.size(); ++t) {
+      const auto& ref = series.time_blocks[t];
+      std::printf("  time block %zu @%" PRIu64 " %u->%u bytes %s, %u points\n", t, ref.offset,
+                  ref.raw_size, ref.stored_size,
+                  std::string(engine::codec::CompressionName(
+                                  static_cast<engine::codec::Compression>(ref.compression)))
+                      .c_str(),
+                  ref.count);
+      stored += ref.stored_size;
+      raw += ref.raw_size;
+    }
     for (const auto& field : series.fields) {
       std::printf("  field %s (%s), %zu blocks\n", field.name.c_str(),
                   std::string(engine::FieldTypeName(field.type)).c_str(), field.blocks.size());
@@ -58,7 +69,7 @@ int RunInspect(const std::string& path) {
         if (!read.ok()) ++bad;
         std::printf(
             "    block %zu @%" PRIu64 " %u->%u bytes %s, %u points, valid %" PRId64 "..%" PRId64
-            ", system %" PRId64 "..%" PRId64 ", min %s max %s%s%s: %s\n",
+            ", system %" PRId64 "..%" PRId64 ", min %s max %s%s%s%s: %s\n",
             b, ref.offset, ref.raw_size, ref.stored_size,
             std::string(engine::codec::CompressionName(
                             static_cast<engine::codec::Compression>(ref.compression)))
@@ -67,6 +78,8 @@ int RunInspect(const std::string& path) {
             StatValue(field.type, s.min_bits).c_str(), StatValue(field.type, s.max_bits).c_str(),
             (s.flags & engine::chunk::BlockStats::kMultipleVersions) ? ", versions" : "",
             (s.flags & engine::chunk::BlockStats::kHasTombstones) ? ", tombstones" : "",
+            ref.times != 0 ? (", times in time block " + std::to_string(ref.times - 1)).c_str()
+                           : "",
             read.ok() ? "checksum ok" : read.message().c_str());
         ++blocks;
         points += s.count;

@@ -1,15 +1,17 @@
 #pragma once
 
-// Format: docs/format/chunk.md v1. Constants and the block statistics shared by the chunk
+// Format: docs/format/chunk.md v3. Constants and the block statistics shared by the chunk
 // writer and reader.
 //
 //   file   := header block* index footer
 //   header := "STRATACK" format_version:fixed32
 //   block  := the block's raw bytes, compressed (see BlockRef.compression)
 //   raw    := count:varint valid:lenstr system:lenstr values:lenstr tombstones:lenstr
-//             (each column as engine/codec encodes it)
+//             (each column as engine/codec encodes it); a block whose times are in a time
+//             block (BlockRef.times != 0, version 3) omits valid and system
+//   time block raw := count:varint valid:lenstr system:lenstr                     (version 3)
 //   index  := region:lenstr day:varint(zigzag) series_count:varint series*
-//   series := id:varint key:lenstr field_count:varint field*
+//   series := id:varint key:lenstr [time_block_count:varint timeref*] field_count:varint field*
 //   field  := name:lenstr type:u8 block_count:varint blockref*
 //   footer := index_offset:fixed64 index_size:fixed64 index_checksum:fixed64
 //             format_version:fixed32 "SCK1"
@@ -21,9 +23,11 @@ namespace strata::engine::chunk {
 
 inline constexpr std::string_view kHeaderMagic = "STRATACK";
 inline constexpr std::string_view kFooterMagic = "SCK1";
-inline constexpr uint32_t kFormatVersion = 2;
-// Files of these versions are read; version 1 blocks never carry kFirstLast.
+inline constexpr uint32_t kFormatVersion = 3;
+// Files of these versions are read; version 1 blocks never carry kFirstLast, versions 1 and 2
+// have no time blocks.
 inline constexpr uint32_t kOldestReadableFormatVersion = 1;
+inline constexpr uint32_t kFirstVersionWithTimeBlocks = 3;
 inline constexpr size_t kHeaderSize = 8 + 4;
 inline constexpr size_t kFooterSize = 8 + 8 + 8 + 4 + 4;
 inline constexpr size_t kMaxBlockPoints = 4096;
@@ -51,14 +55,27 @@ struct BlockStats {
   uint64_t first_bits = 0, last_bits = 0;  // with kFirstLast
 };
 
-// Where a block is and how to read it.
-struct BlockRef {
+// Where a stored block is and how to decompress and check it.
+struct StoredBlock {
   uint64_t offset = 0;
   uint32_t stored_size = 0;
   uint32_t raw_size = 0;
   uint8_t compression = 0;  // codec::Compression
   uint64_t checksum = 0;    // xxh3-64 of the stored bytes
+};
+
+// A block of a field's values.
+struct BlockRef : StoredBlock {
   BlockStats stats;
+  // 0: the block holds its own valid and system times. k >= 1 (version 3): its times are the
+  // series' time block k-1, which holds exactly stats.count rows.
+  uint32_t times = 0;
+};
+
+// The valid and system times that several fields of one series share (version 3): the fields
+// of a line share them, so a file stores them once per series instead of once per field.
+struct TimeBlockRef : StoredBlock {
+  uint32_t count = 0;
 };
 
 }  // namespace strata::engine::chunk

@@ -12,24 +12,30 @@
 namespace strata::engine::chunk {
 namespace {
 
-bool DecodeBlockRef(std::string_view* in, BlockRef* r) {
-  uint64_t offset, stored, raw, count;
-  uint64_t v[4];
+bool DecodeStoredBlock(std::string_view* in, StoredBlock* r) {
+  uint64_t offset, stored, raw;
   if (!GetVarint64(in, &offset) || !GetVarint64(in, &stored) || !GetVarint64(in, &raw) ||
-      in->empty()) {
+      in->empty() || stored > UINT32_MAX || raw > UINT32_MAX) {
     return false;
   }
   r->offset = offset;
   r->stored_size = static_cast<uint32_t>(stored);
   r->raw_size = static_cast<uint32_t>(raw);
-  if (stored > UINT32_MAX || raw > UINT32_MAX) return false;
   r->compression = static_cast<uint8_t>((*in)[0]);
   in->remove_prefix(1);
-  if (!GetFixed64(in, &r->checksum) || !GetVarint64(in, &count) || count == 0 ||
-      count > kMaxBlockPoints) {
-    return false;
-  }
-  r->stats.count = static_cast<uint32_t>(count);
+  return GetFixed64(in, &r->checksum);
+}
+
+bool DecodeCount(std::string_view* in, uint32_t* count) {
+  uint64_t n;
+  if (!GetVarint64(in, &n) || n == 0 || n > kMaxBlockPoints) return false;
+  *count = static_cast<uint32_t>(n);
+  return true;
+}
+
+bool DecodeBlockRef(std::string_view* in, uint32_t version, BlockRef* r) {
+  uint64_t v[4];
+  if (!DecodeStoredBlock(in, r) || !DecodeCount(in, &r->stats.count)) return false;
   for (uint64_t& x : v) {
     if (!GetFixed64(in, &x)) return false;
   }
@@ -44,8 +50,16 @@ bool DecodeBlockRef(std::string_view* in, BlockRef* r) {
       !GetFixed64(in, &r->stats.max_bits)) {
     return false;
   }
-  return (r->stats.flags & BlockStats::kFirstLast) == 0 ||
-         (GetFixed64(in, &r->stats.first_bits) && GetFixed64(in, &r->stats.last_bits));
+  if ((r->stats.flags & BlockStats::kFirstLast) != 0 &&
+      (!GetFixed64(in, &r->stats.first_bits) || !GetFixed64(in, &r->stats.last_bits))) {
+    return false;
+  }
+  uint64_t times = 0;
+  if (version >= kFirstVersionWithTimeBlocks && (!GetVarint64(in, &times) || times > UINT32_MAX)) {
+    return false;
+  }
+  r->times = static_cast<uint32_t>(times);
+  return true;
 }
 
 }  // namespace
@@ -84,13 +98,24 @@ Result<std::shared_ptr<ChunkReader>> ChunkReader::Open(Env& env, const std::stri
   if (index.size() != index_size) return corrupt("short read of the index");
   if (Checksum64(index) != index_checksum) return corrupt("index checksum mismatch");
   std::shared_ptr<ChunkReader> reader(new ChunkReader(path, std::move(file), size));
-  Status parsed = reader->ParseIndex(index);
+  Status parsed = reader->ParseIndex(index, version);
   if (!parsed.ok()) return corrupt("malformed index: " + parsed.message());
+  auto in_range = [&](const StoredBlock& b) {
+    return b.offset >= kHeaderSize && b.offset + b.stored_size <= index_offset;
+  };
   for (const SeriesEntry& s : reader->series_) {
+    for (const TimeBlockRef& t : s.time_blocks) {
+      if (!in_range(t)) return corrupt("time block of series '" + s.key + "' out of range");
+    }
     for (const FieldEntry& f : s.fields) {
       for (const BlockRef& b : f.blocks) {
-        if (b.offset < kHeaderSize || b.offset + b.stored_size > index_offset) {
+        if (!in_range(b)) {
           return corrupt("block of series '" + s.key + "' field '" + f.name + "' out of range");
+        }
+        if (b.times > s.time_blocks.size() ||
+            (b.times != 0 && s.time_blocks[b.times - 1].count != b.stats.count)) {
+          return corrupt("block of series '" + s.key + "' field '" + f.name +
+                         "' names a time block the series does not have");
         }
       }
     }
@@ -98,7 +123,7 @@ Result<std::shared_ptr<ChunkReader>> ChunkReader::Open(Env& env, const std::stri
   return reader;
 }
 
-Status ChunkReader::ParseIndex(std::string_view in) {
+Status ChunkReader::ParseIndex(std::string_view in, uint32_t version) {
   std::string_view region;
   uint64_t day, series_count;
   if (!GetLengthPrefixed(&in, &region) || !GetVarint64(&in, &day) ||
@@ -111,10 +136,22 @@ Status ChunkReader::ParseIndex(std::string_view in) {
     SeriesEntry s;
     uint64_t id, field_count;
     std::string_view key;
-    if (!GetVarint64(&in, &id) || !GetLengthPrefixed(&in, &key) ||
-        !GetVarint64(&in, &field_count)) {
+    if (!GetVarint64(&in, &id) || !GetLengthPrefixed(&in, &key)) {
       return Status::Corruption("series entry");
     }
+    if (version >= kFirstVersionWithTimeBlocks) {
+      uint64_t time_block_count;
+      if (!GetVarint64(&in, &time_block_count) || time_block_count > in.size()) {
+        return Status::Corruption("time block count");
+      }
+      s.time_blocks.resize(time_block_count);
+      for (TimeBlockRef& t : s.time_blocks) {
+        if (!DecodeStoredBlock(&in, &t) || !DecodeCount(&in, &t.count)) {
+          return Status::Corruption("time block entry");
+        }
+      }
+    }
+    if (!GetVarint64(&in, &field_count)) return Status::Corruption("series entry");
     s.id = SeriesId{id};
     s.key = std::string(key);
     if (!series_.empty() && series_.back().id >= s.id) return Status::Corruption("series order");
@@ -133,7 +170,7 @@ Status ChunkReader::ParseIndex(std::string_view in) {
       }
       f.blocks.resize(block_count);
       for (BlockRef& b : f.blocks) {
-        if (!DecodeBlockRef(&in, &b)) return Status::Corruption("block entry");
+        if (!DecodeBlockRef(&in, version, &b)) return Status::Corruption("block entry");
       }
       s.fields.push_back(std::move(f));
     }
@@ -178,26 +215,46 @@ void AppendAsBits(const std::vector<T>& values, std::vector<uint64_t>* bits) {
 
 }  // namespace
 
+Status ChunkReader::ReadStored(const StoredBlock& block, std::string* raw) const {
+  std::string stored;
+  STRATA_RETURN_IF_ERROR(file_->Read(block.offset, block.stored_size, &stored));
+  if (stored.size() != block.stored_size) return Status::Corruption("short read");
+  if (Checksum64(stored) != block.checksum) return Status::Corruption("checksum mismatch");
+  return codec::Decompress(static_cast<codec::Compression>(block.compression), stored,
+                           block.raw_size, raw);
+}
+
 Status ChunkReader::ReadBlock(const SeriesEntry& series, const FieldEntry& field, size_t index,
                               VersionColumn* out) const {
   const BlockRef& ref = field.blocks[index];
-  std::string stored, raw;
-  STRATA_RETURN_IF_ERROR(file_->Read(ref.offset, ref.stored_size, &stored));
-  if (stored.size() != ref.stored_size) return BlockError(series, field, index, "short read");
-  if (Checksum64(stored) != ref.checksum) {
-    return BlockError(series, field, index, "checksum mismatch");
+  std::string raw, time_raw;
+  if (Status s = ReadStored(ref, &raw); !s.ok()) {
+    return BlockError(series, field, index, s.message());
   }
-  Status s = codec::Decompress(static_cast<codec::Compression>(ref.compression), stored,
-                               ref.raw_size, &raw);
-  if (!s.ok()) return BlockError(series, field, index, s.message());
-
   std::string_view in = raw;
   uint64_t count;
   std::string_view valid_col, system_col, value_col, tomb_col;
   if (!GetVarint64(&in, &count) || count != ref.stats.count ||
-      !GetLengthPrefixed(&in, &valid_col) || !GetLengthPrefixed(&in, &system_col) ||
+      (ref.times == 0 &&
+       (!GetLengthPrefixed(&in, &valid_col) || !GetLengthPrefixed(&in, &system_col))) ||
       !GetLengthPrefixed(&in, &value_col) || !GetLengthPrefixed(&in, &tomb_col) || !in.empty()) {
     return BlockError(series, field, index, "malformed block layout");
+  }
+  if (ref.times != 0) {
+    const TimeBlockRef& t = series.time_blocks[ref.times - 1];
+    auto time_block_error = [&](const std::string& what) {
+      return BlockError(series, field, index,
+                        "its time block " + std::to_string(ref.times - 1) + " (offset " +
+                            std::to_string(t.offset) + "): " + what);
+    };
+    if (Status s = ReadStored(t, &time_raw); !s.ok()) return time_block_error(s.message());
+    std::string_view times = time_raw;
+    uint64_t time_count;
+    if (!GetVarint64(&times, &time_count) || time_count != count ||
+        !GetLengthPrefixed(&times, &valid_col) || !GetLengthPrefixed(&times, &system_col) ||
+        !times.empty()) {
+      return time_block_error("malformed time block layout");
+    }
   }
   const size_t n = count;
   std::vector<int64_t> valid, system;
@@ -263,6 +320,15 @@ Status ChunkReader::ReadBlock(const SeriesEntry& series, const FieldEntry& field
 
 Status ChunkReader::VerifyAllBlocks() const {
   for (const SeriesEntry& s : series_) {
+    // A time block no field refers to is still part of the file: check it too.
+    for (size_t i = 0; i < s.time_blocks.size(); ++i) {
+      std::string raw;
+      if (Status st = ReadStored(s.time_blocks[i], &raw); !st.ok()) {
+        return Status::Corruption("chunk file " + path_ + " time block " + std::to_string(i) +
+                                  " of series '" + s.key + "' (offset " +
+                                  std::to_string(s.time_blocks[i].offset) + "): " + st.message());
+      }
+    }
     for (const FieldEntry& f : s.fields) {
       for (size_t i = 0; i < f.blocks.size(); ++i) {
         VersionColumn column;

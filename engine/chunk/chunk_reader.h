@@ -31,7 +31,8 @@ struct FieldEntry {
 struct SeriesEntry {
   SeriesId id;
   std::string key;
-  std::vector<FieldEntry> fields;  // ascending name
+  std::vector<TimeBlockRef> time_blocks;  // times shared by its fields' blocks (version 3)
+  std::vector<FieldEntry> fields;         // ascending name
 };
 
 class ChunkReader {
@@ -46,7 +47,8 @@ class ChunkReader {
   const SeriesEntry* FindSeries(SeriesId series) const;
   const FieldEntry* Find(SeriesId series, std::string_view field) const;
 
-  // Appends the rows of block `index` of field to *out (whose type must match the field's).
+  // Appends the rows of block `index` of field to *out (whose type must match the field's),
+  // reading the series' time block too when the block shares its times.
   Status ReadBlock(const SeriesEntry& series, const FieldEntry& field, size_t index,
                    VersionColumn* out) const;
 
@@ -55,7 +57,9 @@ class ChunkReader {
 
  private:
   ChunkReader(std::string path, std::unique_ptr<RandomAccessFile> file, uint64_t size);
-  Status ParseIndex(std::string_view index);
+  Status ParseIndex(std::string_view index, uint32_t version);
+  // Reads, checks and decompresses a stored block. Errors do not name the block.
+  Status ReadStored(const StoredBlock& block, std::string* raw) const;
   Status BlockError(const SeriesEntry& series, const FieldEntry& field, size_t index,
                     const std::string& what) const;
 

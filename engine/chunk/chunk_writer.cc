@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <bit>
 #include <cmath>
+#include <cstring>
 
 #include "engine/codec/codec.h"
 #include "util/checksum.h"
@@ -100,12 +101,16 @@ BlockStats ComputeBlockStats(const VersionColumn& c, size_t begin, size_t end) {
 
 namespace {
 
-void EncodeBlockRef(const BlockRef& r, std::string* out) {
+void EncodeStoredBlock(const StoredBlock& r, std::string* out) {
   PutVarint64(out, r.offset);
   PutVarint64(out, r.stored_size);
   PutVarint64(out, r.raw_size);
   out->push_back(static_cast<char>(r.compression));
   PutFixed64(out, r.checksum);
+}
+
+void EncodeBlockRef(const BlockRef& r, uint32_t format_version, std::string* out) {
+  EncodeStoredBlock(r, out);
   const BlockStats& s = r.stats;
   PutVarint64(out, s.count);
   for (int64_t v : {s.min_valid_ns, s.max_valid_ns, s.min_system_ns, s.max_system_ns}) {
@@ -119,45 +124,111 @@ void EncodeBlockRef(const BlockRef& r, std::string* out) {
     PutFixed64(out, s.first_bits);
     PutFixed64(out, s.last_bits);
   }
+  if (format_version >= kFirstVersionWithTimeBlocks) PutVarint64(out, r.times);
+}
+
+// Appends the valid and system time columns of rows [begin, begin + n), each length-prefixed.
+void AppendTimes(const VersionColumn& c, size_t begin, size_t n, std::string* scratch,
+                 std::string* out) {
+  scratch->clear();
+  codec::EncodeTimestamps(std::span(c.valid_ns).subspan(begin, n), scratch);
+  PutLengthPrefixed(out, *scratch);
+  scratch->clear();
+  codec::EncodeSystemTimes(std::span(c.system_ns).subspan(begin, n), scratch);
+  PutLengthPrefixed(out, *scratch);
 }
 
 }  // namespace
 
 ChunkWriter::ChunkWriter(std::unique_ptr<WritableFile> file, PartitionKey partition,
-                         codec::Compression compression, int zstd_level)
+                         codec::Compression compression, int zstd_level, uint32_t format_version)
     : file_(std::move(file)),
       partition_(std::move(partition)),
       compression_(compression),
-      zstd_level_(zstd_level) {}
+      zstd_level_(zstd_level),
+      format_version_(format_version) {}
 
 Result<std::unique_ptr<ChunkWriter>> ChunkWriter::Create(Env& env, const std::string& path,
                                                          PartitionKey partition,
                                                          codec::Compression compression,
-                                                         int zstd_level) {
+                                                         int zstd_level, uint32_t format_version) {
+  if (format_version != kFormatVersion && format_version != 2) {
+    return Status::InvalidArgument("chunk writer: cannot write format version " +
+                                   std::to_string(format_version));
+  }
   STRATA_ASSIGN_OR_RETURN(auto file, env.NewWritableFile(path));
-  std::unique_ptr<ChunkWriter> writer(
-      new ChunkWriter(std::move(file), std::move(partition), compression, zstd_level));
+  std::unique_ptr<ChunkWriter> writer(new ChunkWriter(std::move(file), std::move(partition),
+                                                      compression, zstd_level, format_version));
   std::string header(kHeaderMagic);
-  PutFixed32(&header, kFormatVersion);
+  PutFixed32(&header, format_version);
   STRATA_RETURN_IF_ERROR(writer->file_->Append(header));
   return writer;
 }
 
-Status ChunkWriter::WriteBlock(const VersionColumn& c, size_t begin, size_t end, BlockRef* ref) {
+uint32_t ChunkWriter::MatchTimeBlock(const VersionColumn& c, size_t begin, size_t end,
+                                     size_t ordinal) const {
+  if (ordinal >= anchor_ranges_.size()) return 0;
+  const AnchorRange& range = anchor_ranges_[ordinal];
   const size_t n = end - begin;
+  if (range.count != n ||
+      std::memcmp(anchor_valid_.data() + range.begin, c.valid_ns.data() + begin, n * 8) != 0 ||
+      std::memcmp(anchor_system_.data() + range.begin, c.system_ns.data() + begin, n * 8) != 0) {
+    return 0;
+  }
+  return static_cast<uint32_t>(ordinal + 1);
+}
+
+Status ChunkWriter::StoreRaw(StoredBlock* where) {
+  stored_.clear();
+  STRATA_RETURN_IF_ERROR(codec::Compress(compression_, raw_, &stored_, zstd_level_));
+  codec::Compression used = compression_;
+  // Bit-packed columns are often incompressible; a compressor's framing would only add bytes.
+  if (stored_.size() >= raw_.size()) {
+    stored_ = raw_;
+    used = codec::Compression::kNone;
+  }
+  where->offset = file_->Size() + pending_.size();
+  where->stored_size = static_cast<uint32_t>(stored_.size());
+  where->raw_size = static_cast<uint32_t>(raw_.size());
+  where->compression = static_cast<uint8_t>(used);
+  where->checksum = Checksum64(stored_);
+  return Write(stored_);
+}
+
+Status ChunkWriter::WriteBlock(const VersionColumn& c, size_t begin, size_t end, size_t ordinal,
+                               BlockRef* ref) {
+  const size_t n = end - begin;
+  SeriesIndex& series = index_.back();
+  uint32_t times = 0;
+  if (format_version_ >= kFirstVersionWithTimeBlocks) {
+    const bool anchor = series.fields.size() == 1 && ordinal == series.time_blocks.size() &&
+                        anchor_valid_.size() + n <= kMaxAnchorRows;
+    if (anchor) {
+      raw_.clear();
+      PutVarint64(&raw_, n);
+      AppendTimes(c, begin, n, &scratch_, &raw_);
+      TimeBlockRef time_block;
+      time_block.count = static_cast<uint32_t>(n);
+      STRATA_RETURN_IF_ERROR(StoreRaw(&time_block));
+      series.time_blocks.push_back(time_block);
+      anchor_ranges_.push_back({anchor_valid_.size(), n});
+      anchor_valid_.insert(anchor_valid_.end(), c.valid_ns.begin() + begin,
+                           c.valid_ns.begin() + end);
+      anchor_system_.insert(anchor_system_.end(), c.system_ns.begin() + begin,
+                            c.system_ns.begin() + end);
+      times = static_cast<uint32_t>(series.time_blocks.size());
+    } else {
+      times = MatchTimeBlock(c, begin, end, ordinal);
+    }
+  }
   raw_.clear();
   PutVarint64(&raw_, n);
+  if (times == 0) AppendTimes(c, begin, n, &scratch_, &raw_);
   auto put_column = [&](auto encode) {
     scratch_.clear();
     encode(&scratch_);
     PutLengthPrefixed(&raw_, scratch_);
   };
-  put_column([&](std::string* out) {
-    codec::EncodeTimestamps(std::span(c.valid_ns).subspan(begin, n), out);
-  });
-  put_column([&](std::string* out) {
-    codec::EncodeSystemTimes(std::span(c.system_ns).subspan(begin, n), out);
-  });
   put_column([&](std::string* out) {
     auto bits = std::span(c.bits).subspan(begin, n);
     switch (c.type) {
@@ -191,22 +262,9 @@ Status ChunkWriter::WriteBlock(const VersionColumn& c, size_t begin, size_t end,
   });
   put_column(
       [&](std::string* out) { codec::EncodeBools(std::span(c.tombstone).subspan(begin, n), out); });
-
-  stored_.clear();
-  STRATA_RETURN_IF_ERROR(codec::Compress(compression_, raw_, &stored_, zstd_level_));
-  codec::Compression used = compression_;
-  // Bit-packed columns are often incompressible; a compressor's framing would only add bytes.
-  if (stored_.size() >= raw_.size()) {
-    stored_ = raw_;
-    used = codec::Compression::kNone;
-  }
-  ref->offset = file_->Size() + pending_.size();
-  ref->stored_size = static_cast<uint32_t>(stored_.size());
-  ref->raw_size = static_cast<uint32_t>(raw_.size());
-  ref->compression = static_cast<uint8_t>(used);
-  ref->checksum = Checksum64(stored_);
+  ref->times = times;
   ref->stats = ComputeBlockStats(c, begin, end);
-  return Write(stored_);
+  return StoreRaw(ref);
 }
 
 Status ChunkWriter::Write(std::string_view bytes) {
@@ -224,7 +282,10 @@ Status ChunkWriter::AddColumn(SeriesId series, std::string_view series_key, std:
     if (!index_.empty() && index_.back().id > series) {
       return Status::InvalidArgument("chunk writer: series out of order");
     }
-    index_.push_back({series, std::string(series_key), {}});
+    index_.push_back({series, std::string(series_key), {}, {}});
+    anchor_valid_.clear();
+    anchor_system_.clear();
+    anchor_ranges_.clear();
   }
   auto& fields = index_.back().fields;
   const bool continues = !fields.empty() && fields.back().name == field;
@@ -252,7 +313,7 @@ Status ChunkWriter::AddColumn(SeriesId series, std::string_view series_key, std:
     }
     if (end < column.size() && run_start > begin && run_start < end) end = run_start;
     BlockRef ref;
-    STRATA_RETURN_IF_ERROR(WriteBlock(column, begin, end, &ref));
+    STRATA_RETURN_IF_ERROR(WriteBlock(column, begin, end, fields.back().blocks.size(), &ref));
     const BlockStats& s = ref.stats;
     if (summary_.points == 0) {
       summary_.min_valid_ns = s.min_valid_ns;
@@ -279,12 +340,19 @@ Result<ChunkSummary> ChunkWriter::Finish() {
   for (const SeriesIndex& s : index_) {
     PutVarint64(&index, s.id.value);
     PutLengthPrefixed(&index, s.key);
+    if (format_version_ >= kFirstVersionWithTimeBlocks) {
+      PutVarint64(&index, s.time_blocks.size());
+      for (const TimeBlockRef& t : s.time_blocks) {
+        EncodeStoredBlock(t, &index);
+        PutVarint64(&index, t.count);
+      }
+    }
     PutVarint64(&index, s.fields.size());
     for (const FieldIndex& f : s.fields) {
       PutLengthPrefixed(&index, f.name);
       index.push_back(static_cast<char>(f.type));
       PutVarint64(&index, f.blocks.size());
-      for (const BlockRef& ref : f.blocks) EncodeBlockRef(ref, &index);
+      for (const BlockRef& ref : f.blocks) EncodeBlockRef(ref, format_version_, &index);
     }
   }
   const uint64_t index_offset = file_->Size() + pending_.size();
@@ -292,7 +360,7 @@ Result<ChunkSummary> ChunkWriter::Finish() {
   PutFixed64(&footer, index_offset);
   PutFixed64(&footer, index.size());
   PutFixed64(&footer, Checksum64(index));
-  PutFixed32(&footer, kFormatVersion);
+  PutFixed32(&footer, format_version_);
   footer.append(kFooterMagic);
   pending_.append(index);
   pending_.append(footer);

@@ -3,7 +3,9 @@
 // ChunkWriter: writes one immutable chunk file of one partition (DESIGN §4) to a temporary
 // path; Finish() fsyncs it. The caller renames it into place and records it in the catalog.
 // Columns must come in ascending series id, then ascending field name, each sorted by
-// (valid time, system time) as SortVersions leaves them.
+// (valid time, system time) as SortVersions leaves them. The first field of a series writes its
+// valid and system times as the series' time blocks; a later field's block whose times equal
+// the time block at the same position refers to it instead of storing them again.
 // Thread-safety: single-threaded.
 
 #include <cstdint>
@@ -36,12 +38,18 @@ BlockStats ComputeBlockStats(const VersionColumn& column, size_t begin, size_t e
 
 class ChunkWriter {
  public:
+  // A series' first field keeps at most this many rows of times for later fields to compare
+  // against (4 MiB); a longer column's later blocks store their own times.
+  static constexpr size_t kMaxAnchorRows = size_t{1} << 18;
+
   // env must outlive the writer. Blocks are compressed with `compression`: LZ4 for flushes
   // (fast), Zstandard at zstd_level for compaction outputs (small); DESIGN §4.
+  // format_version is kFormatVersion, or 2 (no time blocks: what older builds read; tests).
   static Result<std::unique_ptr<ChunkWriter>> Create(Env& env, const std::string& path,
                                                      PartitionKey partition,
                                                      codec::Compression compression,
-                                                     int zstd_level = 3);
+                                                     int zstd_level = 3,
+                                                     uint32_t format_version = kFormatVersion);
   ChunkWriter(const ChunkWriter&) = delete;
   ChunkWriter& operator=(const ChunkWriter&) = delete;
 
@@ -67,12 +75,24 @@ class ChunkWriter {
   struct SeriesIndex {
     SeriesId id;
     std::string key;
+    std::vector<TimeBlockRef> time_blocks;
     std::vector<FieldIndex> fields;
+  };
+  // The current series' time blocks: where each one's rows are in anchor_valid_/anchor_system_.
+  struct AnchorRange {
+    size_t begin, count;
   };
 
   ChunkWriter(std::unique_ptr<WritableFile> file, PartitionKey partition,
-              codec::Compression compression, int zstd_level);
-  Status WriteBlock(const VersionColumn& column, size_t begin, size_t end, BlockRef* ref);
+              codec::Compression compression, int zstd_level, uint32_t format_version);
+  // Writes rows [begin, end) of column as block number `ordinal` of its field.
+  Status WriteBlock(const VersionColumn& column, size_t begin, size_t end, size_t ordinal,
+                    BlockRef* ref);
+  // The 1-based time block whose times equal rows [begin, end), or 0.
+  uint32_t MatchTimeBlock(const VersionColumn& column, size_t begin, size_t end,
+                          size_t ordinal) const;
+  // Compresses raw_ (falling back to no compression), appends it and fills *where.
+  Status StoreRaw(StoredBlock* where);
   // Appends through pending_: one write(2) per block cost a flush of a million three-point
   // blocks a fifth of its time in system calls.
   Status Write(std::string_view bytes);
@@ -82,9 +102,12 @@ class ChunkWriter {
   const PartitionKey partition_;
   const codec::Compression compression_;
   const int zstd_level_;
+  const uint32_t format_version_;
   std::vector<SeriesIndex> index_;
+  std::vector<int64_t> anchor_valid_, anchor_system_;  // the current series' time blocks' rows
+  std::vector<AnchorRange> anchor_ranges_;
   ChunkSummary summary_;
-  std::string raw_, stored_, scratch_;  // reused per block
+  std::string raw_, stored_, scratch_, times_;  // reused per block
   std::string pending_;                 // written bytes not yet appended to file_
 };
 

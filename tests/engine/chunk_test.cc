@@ -103,6 +103,125 @@ TEST_F(ChunkTest, EveryTypeRoundTripsExactlyThroughBlocksAndTheIndex) {
   }
 }
 
+// The same rows (times and tombstones) as `times`, with values of `type` drawn from rng.
+VersionColumn WithTimesOf(const VersionColumn& times, FieldType type, std::mt19937_64& rng) {
+  VersionColumn c;
+  c.type = type;
+  for (size_t i = 0; i < times.size(); ++i) {
+    FieldValue v = type == FieldType::kInt ? FieldValue::Int(static_cast<int64_t>(rng() % 1000))
+                                           : FieldValue::Float(static_cast<double>(rng() % 997));
+    c.Append(times.valid_ns[i], times.system_ns[i], v, times.tombstone[i] != 0);
+  }
+  return c;
+}
+
+Result<uint64_t> WriteSeries(Env& env, const std::string& path, const PartitionKey& partition,
+                             uint32_t format_version,
+                             const std::vector<std::pair<std::string, VersionColumn>>& fields) {
+  STRATA_ASSIGN_OR_RETURN(auto writer, ChunkWriter::Create(env, path, partition,
+                                                           codec::Compression::kZstd, 3,
+                                                           format_version));
+  for (const auto& [name, column] : fields) {
+    STRATA_RETURN_IF_ERROR(writer->AddColumn(SeriesId{4}, "cpu,host=h", name, column));
+  }
+  STRATA_ASSIGN_OR_RETURN(ChunkSummary summary, writer->Finish());
+  return summary.size_bytes;
+}
+
+void ExpectFieldsReadBack(const ChunkReader& reader,
+                          const std::vector<std::pair<std::string, VersionColumn>>& fields) {
+  const SeriesEntry& series = reader.series().at(0);
+  for (const auto& [name, column] : fields) {
+    const FieldEntry* field = reader.Find(SeriesId{4}, name);
+    ASSERT_NE(field, nullptr) << name;
+    VersionColumn back;
+    back.type = column.type;
+    for (size_t b = 0; b < field->blocks.size(); ++b) {
+      Status s = reader.ReadBlock(series, *field, b, &back);
+      ASSERT_TRUE(s.ok()) << name << " block " << b << ": " << s.ToString();
+    }
+    ExpectSameColumn(back, column);
+  }
+  EXPECT_TRUE(reader.VerifyAllBlocks().ok());
+}
+
+TEST_F(ChunkTest, FieldsWrittenWithTheSameTimesShareTimeBlocksAndReadBackExactly) {
+  std::mt19937_64 rng(21);
+  const VersionColumn first = RandomColumn(FieldType::kFloat, 9000, rng);
+  VersionColumn other_times = RandomColumn(FieldType::kFloat, 9000, rng);
+  VersionColumn shorter = WithTimesOf(first, FieldType::kInt, rng);
+  shorter.valid_ns.pop_back();  // one row less: its last block's times differ in count
+  shorter.system_ns.pop_back();
+  shorter.bits.pop_back();
+  shorter.tombstone.pop_back();
+  const std::vector<std::pair<std::string, VersionColumn>> fields = {
+      {"a", first},
+      {"b", WithTimesOf(first, FieldType::kFloat, rng)},
+      {"c", other_times},
+      {"d", WithTimesOf(first, FieldType::kInt, rng)},
+      {"e", shorter},
+  };
+  auto v2_size = WriteSeries(env_, dir_.Sub("v2.chunk"), partition_, 2, fields);
+  auto v3_size = WriteSeries(env_, Path(), partition_, kFormatVersion, fields);
+  ASSERT_TRUE(v2_size.ok() && v3_size.ok()) << v3_size.status().ToString();
+
+  auto v3 = ChunkReader::Open(env_, Path());
+  ASSERT_TRUE(v3.ok()) << v3.status().ToString();
+  const SeriesEntry& series = (*v3)->series()[0];
+  ASSERT_EQ(series.time_blocks.size(), 3u) << "the first field's blocks: 9000 rows";
+  auto times_of = [&](const std::string& name) {
+    std::vector<uint32_t> times;
+    for (const BlockRef& ref : (*v3)->Find(SeriesId{4}, name)->blocks) times.push_back(ref.times);
+    return times;
+  };
+  EXPECT_EQ(times_of("a"), (std::vector<uint32_t>{1, 2, 3}));
+  EXPECT_EQ(times_of("b"), (std::vector<uint32_t>{1, 2, 3}));
+  EXPECT_EQ(times_of("c"), (std::vector<uint32_t>{0, 0, 0})) << "other times stay in its blocks";
+  EXPECT_EQ(times_of("d"), (std::vector<uint32_t>{1, 2, 3}));
+  EXPECT_EQ(times_of("e"), (std::vector<uint32_t>{1, 2, 0}));
+  ExpectFieldsReadBack(**v3, fields);
+
+  auto v2 = ChunkReader::Open(env_, dir_.Sub("v2.chunk"));
+  ASSERT_TRUE(v2.ok()) << v2.status().ToString();
+  EXPECT_TRUE((*v2)->series()[0].time_blocks.empty());
+  ExpectFieldsReadBack(**v2, fields);
+  // Times written once instead of four times for the four fields that share them.
+  EXPECT_LT(*v3_size, *v2_size);
+  EXPECT_EQ(ReadFileToString(env_, dir_.Sub("v2.chunk"))->substr(8, 1), std::string(1, '\2'));
+}
+
+TEST_F(ChunkTest, PiecesAndColumnsLongerThanTheSharedTimesCapStillReadBackExactly) {
+  std::mt19937_64 rng(22);
+  VersionColumn times;
+  times.type = FieldType::kFloat;
+  const size_t rows = ChunkWriter::kMaxAnchorRows + 5000;
+  for (size_t i = 0; i < rows; ++i) {
+    times.Append(1'767'225'600'000'000'000 + static_cast<int64_t>(i) * 1'000'000'000,
+                 1'800'000'000'000'000'000 + static_cast<int64_t>(i / 700), FieldValue::Float(0));
+  }
+  const VersionColumn a = WithTimesOf(times, FieldType::kFloat, rng);
+  const VersionColumn b = WithTimesOf(times, FieldType::kFloat, rng);
+  auto writer = ChunkWriter::Create(env_, Path(), partition_, codec::Compression::kLz4);
+  ASSERT_TRUE(writer.ok());
+  // Field a in two pieces cut at row 5000 (not at a block boundary), b whole.
+  VersionColumn head, tail;
+  head.type = tail.type = FieldType::kFloat;
+  head.AppendRows(a, 0, 5000);
+  tail.AppendRows(a, 5000, rows);
+  ASSERT_TRUE((*writer)->AddColumn(SeriesId{4}, "cpu,host=h", "a", head).ok());
+  ASSERT_TRUE((*writer)->AddColumn(SeriesId{4}, "cpu,host=h", "a", tail).ok());
+  ASSERT_TRUE((*writer)->AddColumn(SeriesId{4}, "cpu,host=h", "b", b).ok());
+  ASSERT_TRUE((*writer)->Finish().ok());
+  auto reader = ChunkReader::Open(env_, Path());
+  ASSERT_TRUE(reader.ok()) << reader.status().ToString();
+  const SeriesEntry& series = (*reader)->series()[0];
+  size_t anchored_rows = 0;
+  for (const TimeBlockRef& t : series.time_blocks) anchored_rows += t.count;
+  EXPECT_LE(anchored_rows, ChunkWriter::kMaxAnchorRows);
+  EXPECT_GT(anchored_rows, ChunkWriter::kMaxAnchorRows - kMaxBlockPoints);
+  ExpectFieldsReadBack(**reader, {{"a", a}, {"b", b}});
+}
+
 TEST_F(ChunkTest, AFileOfManyMegabytesReadsBackAtTheOffsetsItsIndexNames) {
   // Random 64-bit integers do not compress: 40 series of 20,000 make a file of about 6 MiB,
   // written through the writer's buffer several times over.
@@ -237,6 +356,28 @@ TEST_F(ChunkTest, AFlippedByteInAnyBlockIsAnErrorNamingFileAndBlockNeverAWrongAn
       EXPECT_NE(s.message().find(Path()), std::string::npos) << s.message();
       EXPECT_NE(s.message().find("block " + std::to_string(b)), std::string::npos) << s.message();
       EXPECT_TRUE(out.empty()) << "nothing of a bad block is returned";
+    }
+  }
+  // The series' time blocks: every field block that shares one fails with both named.
+  const SeriesEntry& series = (*reader)->series()[0];
+  ASSERT_EQ(series.time_blocks.size(), f->blocks.size());
+  for (size_t t = 0; t < series.time_blocks.size(); ++t) {
+    const TimeBlockRef& ref = series.time_blocks[t];
+    for (uint64_t off = ref.offset; off < ref.offset + ref.stored_size; off += 31) {
+      std::string damaged = original;
+      damaged[off] ^= 0x20;
+      ASSERT_TRUE(WriteFileAtomically(env_, Path(), damaged).ok());
+      auto r = ChunkReader::Open(env_, Path());
+      ASSERT_TRUE(r.ok()) << "the index is intact";
+      VersionColumn out;
+      out.type = FieldType::kFloat;
+      Status s = (*r)->ReadBlock((*r)->series()[0], *(*r)->Find(SeriesId{3}, "v"), t, &out);
+      ASSERT_TRUE(s.IsCorruption()) << "offset " << off;
+      EXPECT_NE(s.message().find("block " + std::to_string(t)), std::string::npos);
+      EXPECT_NE(s.message().find("time block " + std::to_string(t)), std::string::npos)
+          << s.message();
+      EXPECT_TRUE(out.empty());
+      EXPECT_TRUE((*r)->VerifyAllBlocks().IsCorruption());
     }
   }
 }
