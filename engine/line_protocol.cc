@@ -11,6 +11,7 @@
 
 // Grammar, escaping and error format: docs/format/line_protocol.md v1.
 
+#include "util/checksum.h"
 #include "util/utf8.h"
 
 namespace strata::engine {
@@ -364,10 +365,19 @@ class LineParser::Scanner {
 
   Status Run() {
     STRATA_RETURN_IF_ERROR(CheckBytes());
-    STRATA_RETURN_IF_ERROR(ParseMeasurementAndTags());
+    LineParser::CachedPrefix* slot = FindPrefixSlot();
+    const bool cached = slot != nullptr && slot->prefix == raw_prefix_;
+    if (cached) {
+      STRATA_RETURN_IF_ERROR(UseCachedPrefix(*slot));
+    } else {
+      STRATA_RETURN_IF_ERROR(ParseMeasurementAndTags());
+    }
     STRATA_RETURN_IF_ERROR(ParseFields());
     STRATA_RETURN_IF_ERROR(ParseTimestamp());
-    BuildSeriesKey();
+    if (!cached) {
+      BuildSeriesKey();
+      if (slot != nullptr) RememberPrefix(slot);
+    }
     assert(w_ <= parser_.scratch_.data() + parser_.scratch_.size());
     return Status::OK();
   }
@@ -389,6 +399,51 @@ class LineParser::Scanner {
     const size_t bad = FindInvalidUtf8(std::string_view(begin_, size));
     if (bad != std::string_view::npos) return Error(begin_ + bad, "invalid UTF-8");
     return Status::OK();
+  }
+
+  // The cache slot for this line's raw prefix (the bytes before its first space), or null when
+  // the prefix cannot be cached: none, or a backslash in it (an escaped space would make the
+  // first space the wrong end). Without a backslash, the first space is where the full parse
+  // ends the prefix too, so equal prefixes parse alike.
+  LineParser::CachedPrefix* FindPrefixSlot() {
+    const size_t size = static_cast<size_t>(end_ - begin_);
+    const void* space = std::memchr(begin_, ' ', size);
+    if (space == nullptr || space == begin_) return nullptr;
+    raw_prefix_ = std::string_view(begin_, static_cast<size_t>(static_cast<const char*>(space) - begin_));
+    if (std::memchr(raw_prefix_.data(), '\\', raw_prefix_.size()) != nullptr) return nullptr;
+    auto& cache = parser_.prefix_cache_;
+    if (cache.empty()) cache.resize(kPrefixCacheSlots);
+    return &cache[Checksum64(raw_prefix_) & (kPrefixCacheSlots - 1)];
+  }
+
+  Status UseCachedPrefix(const LineParser::CachedPrefix& slot) {
+    out_->measurement = slot.measurement;
+    out_->tags.assign(slot.tags.begin(), slot.tags.end());
+    out_->series_key = slot.series_key;
+    p_ = begin_ + raw_prefix_.size();
+    while (p_ < end_ && *p_ == ' ') ++p_;
+    if (p_ == end_) return Error(p_, "missing field set");
+    return Status::OK();
+  }
+
+  void RememberPrefix(LineParser::CachedPrefix* slot) const {
+    slot->prefix.assign(raw_prefix_);
+    slot->series_key.assign(out_->series_key);
+    slot->measurement.assign(out_->measurement);
+    slot->tag_text.clear();
+    for (const Tag& tag : out_->tags) {
+      slot->tag_text.append(tag.key);
+      slot->tag_text.append(tag.value);
+    }
+    slot->tags.clear();
+    size_t at = 0;
+    const std::string_view text = slot->tag_text;
+    for (const Tag& tag : out_->tags) {
+      const std::string_view key = text.substr(at, tag.key.size());
+      at += tag.key.size();
+      slot->tags.push_back(Tag{key, text.substr(at, tag.value.size())});
+      at += tag.value.size();
+    }
   }
 
   Status ParseMeasurementAndTags() {
@@ -676,6 +731,7 @@ class LineParser::Scanner {
   const char* p_;                     // next byte to read
   char* w_;                           // next free byte of parser_.scratch_
   const char* prefix_end_ = nullptr;  // end of measurement and tags in the raw line
+  std::string_view raw_prefix_;       // the line up to its first space (FindPrefixSlot)
   bool prefix_escaped_ = false;       // a backslash occurred in the measurement or tags
   bool tags_sorted_ = true;           // tags arrived in strictly increasing key order
   ParsedLine* const out_;

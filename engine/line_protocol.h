@@ -63,7 +63,20 @@ class LineParser {
  private:
   class Scanner;  // one Parse() call; defined in line_protocol.cc
 
+  // What parsing a line's measurement and tags gave, kept per raw prefix: lines of one series
+  // repeat their prefix byte for byte, so a match skips the tag scan, sort and key building.
+  struct CachedPrefix {
+    std::string prefix;      // raw bytes before the first space; empty: unused slot
+    std::string series_key;  // canonical
+    std::string measurement;
+    std::string tag_text;    // every tag key and value, back to back; tags view into it
+    std::vector<Tag> tags;
+  };
+  // Direct-mapped by hash of the raw prefix: a miss overwrites the slot, reusing its strings.
+  static constexpr size_t kPrefixCacheSlots = 1024;
+
   Precision precision_;
+  std::vector<CachedPrefix> prefix_cache_;  // kPrefixCacheSlots once the first line is parsed
   std::string scratch_;  // unescaped names and the canonical series key when it is not a view
   // Reused across calls so the common path does not allocate.
   std::vector<uint32_t> tag_columns_;    // 1-based column of each tag key, in line order

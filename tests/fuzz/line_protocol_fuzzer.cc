@@ -2,7 +2,8 @@
 // each, and on success checks the ParsedLine contract, aborting on any violation:
 //   - fields are non-empty and their keys unique; tags are sorted by key and unique;
 //   - "<series_key> f=1" parses back to the same measurement and tags and the same key;
-//   - ParseSeriesKey inverts the key.
+//   - ParseSeriesKey inverts the key;
+//   - a parser that has seen earlier lines (its prefix cache) answers as a fresh parser does.
 // Errors are fine (most fuzz input is malformed); crashes, sanitizer reports and aborts are not.
 
 #include <cstddef>
@@ -72,6 +73,31 @@ void CheckParsed(std::string_view line, const ParsedLine& parsed) {
   }
 }
 
+// The long-lived parser may answer from its prefix cache; a fresh one parses everything.
+void CheckSameAsFresh(std::string_view line, strata::engine::Precision precision,
+                      const strata::Status& status, const ParsedLine& parsed) {
+  LineParser fresh(precision);
+  ParsedLine expected;
+  const strata::Status want = fresh.Parse(line, &expected);
+  if (want.ok() != status.ok() || want.message() != status.message()) {
+    Fail("a reused parser's status differs from a fresh parser's", line);
+  }
+  if (!want.ok()) return;
+  bool same = parsed.series_key == expected.series_key &&
+              parsed.measurement == expected.measurement &&
+              parsed.tags.size() == expected.tags.size() &&
+              parsed.fields.size() == expected.fields.size() &&
+              parsed.timestamp_ns == expected.timestamp_ns;
+  for (size_t i = 0; same && i < parsed.tags.size(); ++i) {
+    same = parsed.tags[i].key == expected.tags[i].key &&
+           parsed.tags[i].value == expected.tags[i].value;
+  }
+  for (size_t i = 0; same && i < parsed.fields.size(); ++i) {
+    same = parsed.fields[i].key == expected.fields[i].key;
+  }
+  if (!same) Fail("a reused parser's line differs from a fresh parser's", line);
+}
+
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
@@ -83,7 +109,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   static constexpr strata::engine::Precision kPrecisions[] = {
       strata::engine::Precision::kNanoseconds, strata::engine::Precision::kMicroseconds,
       strata::engine::Precision::kMilliseconds, strata::engine::Precision::kSeconds};
-  LineParser parser(size > 0 ? kPrecisions[data[0] % 4] : kPrecisions[0]);
+  const strata::engine::Precision precision = size > 0 ? kPrecisions[data[0] % 4] : kPrecisions[0];
+  LineParser parser(precision);
   ParsedLine parsed;
   size_t start = 0;
   while (start <= input.size()) {
@@ -91,7 +118,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     if (end == std::string_view::npos) end = input.size();
     const std::string_view line = input.substr(start, end - start);
     (void)strata::engine::IsBlankOrComment(line);
-    if (parser.Parse(line, &parsed).ok()) CheckParsed(line, parsed);
+    const strata::Status status = parser.Parse(line, &parsed);
+    CheckSameAsFresh(line, precision, status, parsed);
+    if (status.ok()) CheckParsed(line, parsed);
     start = end + 1;
   }
   return 0;
