@@ -28,11 +28,13 @@ int Fail(const std::string& message) {
 
 int main(int argc, char** argv) {
   using namespace strata;
-  // Write batches, WAL records and memtable columns are allocated and freed by the hundred
-  // thousand, many above glibc's initial 128 KiB mmap threshold: served by mmap, each one costs
-  // page faults and zeroing of fresh pages. From the heap they reuse memory. Ingest of the TSBS
-  // day: 4.83 -> 5.17 M points/s (median of 5 alternating runs), peak RSS no higher.
+  // Write batches, WAL records, memtable columns and decoded query blocks are allocated and
+  // freed by the hundred thousand, many above glibc's initial 128 KiB mmap threshold: served by
+  // mmap, or trimmed off the heap as soon as they are freed, each one costs page faults and
+  // zeroing of fresh pages on its next use. Fixed thresholds keep them in the heap (setting one
+  // turns off glibc's own adjustment of both, so both are set).
   mallopt(M_MMAP_THRESHOLD, 32 << 20);
+  mallopt(M_TRIM_THRESHOLD, 64 << 20);
   CLI::App app{"stratad: bitemporal time-series storage server"};
   server::ServerOptions options;
   std::string data_dir = "./data";

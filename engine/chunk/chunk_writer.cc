@@ -178,10 +178,10 @@ uint32_t ChunkWriter::MatchTimeBlock(const VersionColumn& c, size_t begin, size_
   return static_cast<uint32_t>(ordinal + 1);
 }
 
-Status ChunkWriter::StoreRaw(StoredBlock* where) {
+Status ChunkWriter::StoreRaw(codec::Compression compression, StoredBlock* where) {
   stored_.clear();
-  STRATA_RETURN_IF_ERROR(codec::Compress(compression_, raw_, &stored_, zstd_level_));
-  codec::Compression used = compression_;
+  STRATA_RETURN_IF_ERROR(codec::Compress(compression, raw_, &stored_, zstd_level_));
+  codec::Compression used = compression;
   // Bit-packed columns are often incompressible; a compressor's framing would only add bytes.
   if (stored_.size() >= raw_.size()) {
     stored_ = raw_;
@@ -209,7 +209,9 @@ Status ChunkWriter::WriteBlock(const VersionColumn& c, size_t begin, size_t end,
       AppendTimes(c, begin, n, &scratch_, &raw_);
       TimeBlockRef time_block;
       time_block.count = static_cast<uint32_t>(n);
-      STRATA_RETURN_IF_ERROR(StoreRaw(&time_block));
+      // Stored as they are: bit-packed times barely compress, and every read of a field that
+      // shares them would pay for decompressing them.
+      STRATA_RETURN_IF_ERROR(StoreRaw(codec::Compression::kNone, &time_block));
       series.time_blocks.push_back(time_block);
       anchor_ranges_.push_back({anchor_valid_.size(), n});
       anchor_valid_.insert(anchor_valid_.end(), c.valid_ns.begin() + begin,
@@ -264,7 +266,7 @@ Status ChunkWriter::WriteBlock(const VersionColumn& c, size_t begin, size_t end,
       [&](std::string* out) { codec::EncodeBools(std::span(c.tombstone).subspan(begin, n), out); });
   ref->times = times;
   ref->stats = ComputeBlockStats(c, begin, end);
-  return StoreRaw(ref);
+  return StoreRaw(compression_, ref);
 }
 
 Status ChunkWriter::Write(std::string_view bytes) {

@@ -92,7 +92,7 @@ class ChunkWriter {
   uint32_t MatchTimeBlock(const VersionColumn& column, size_t begin, size_t end,
                           size_t ordinal) const;
   // Compresses raw_ (falling back to no compression), appends it and fills *where.
-  Status StoreRaw(StoredBlock* where);
+  Status StoreRaw(codec::Compression compression, StoredBlock* where);
   // Appends through pending_: one write(2) per block cost a flush of a million three-point
   // blocks a fifth of its time in system calls.
   Status Write(std::string_view bytes);

@@ -47,6 +47,26 @@ Status DecompressLz4(std::string_view in, size_t raw_size, std::string* out) {
   return Status::OK();
 }
 
+// Contexts reused per thread: ZSTD_compress and ZSTD_decompress create and free one (tens to
+// hundreds of KiB) on every call, which cost more than decoding a small block.
+ZSTD_DCtx* ThreadDecompressionContext() {
+  struct Holder {
+    ZSTD_DCtx* context = ZSTD_createDCtx();
+    ~Holder() { ZSTD_freeDCtx(context); }
+  };
+  thread_local Holder holder;
+  return holder.context;
+}
+
+ZSTD_CCtx* ThreadCompressionContext() {
+  struct Holder {
+    ZSTD_CCtx* context = ZSTD_createCCtx();
+    ~Holder() { ZSTD_freeCCtx(context); }
+  };
+  thread_local Holder holder;
+  return holder.context;
+}
+
 Status DecompressZstd(std::string_view in, size_t raw_size, std::string* out) {
   constexpr Compression c = Compression::kZstd;
   // Check the frame's declared size before allocating for it. Compress writes one frame that
@@ -58,7 +78,11 @@ Status DecompressZstd(std::string_view in, size_t raw_size, std::string* out) {
                                         " bytes, expected " + std::to_string(raw_size));
   }
   out->resize(raw_size);
-  const size_t n = ZSTD_decompress(out->data(), raw_size, in.data(), in.size());
+  ZSTD_DCtx* context = ThreadDecompressionContext();
+  const size_t n =
+      context != nullptr
+          ? ZSTD_decompressDCtx(context, out->data(), raw_size, in.data(), in.size())
+          : ZSTD_decompress(out->data(), raw_size, in.data(), in.size());
   if (ZSTD_isError(n)) {
     out->clear();
     return CompressionCorruption(c, std::string("malformed input: ") + ZSTD_getErrorName(n));
@@ -110,7 +134,12 @@ Status Compress(Compression c, std::string_view in, std::string* out, int zstd_l
     case Compression::kZstd: {
       const size_t bound = ZSTD_compressBound(in.size());
       out->resize(start + bound);
-      const size_t n = ZSTD_compress(out->data() + start, bound, in.data(), in.size(), zstd_level);
+      ZSTD_CCtx* context = ThreadCompressionContext();
+      const size_t n =
+          context != nullptr
+              ? ZSTD_compressCCtx(context, out->data() + start, bound, in.data(), in.size(),
+                                  zstd_level)
+              : ZSTD_compress(out->data() + start, bound, in.data(), in.size(), zstd_level);
       if (ZSTD_isError(n)) {
         out->resize(start);
         return Status::Internal(std::string("zstd: ") + ZSTD_getErrorName(n));
