@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <array>
+#include <atomic>
 #include <cassert>
 #include <charconv>
 #include <cstring>
@@ -540,7 +541,41 @@ class LineParser::Scanner {
       if (p_ == end_ || *p_ == ' ') break;
       ++p_;  // ','
     }
-    return CheckFieldKeysUnique();
+    if (RepeatsShape()) {
+      out_->shape_id = parser_.shape_id_;
+      return Status::OK();
+    }
+    STRATA_RETURN_IF_ERROR(CheckFieldKeysUnique());
+    RememberShape();
+    return Status::OK();
+  }
+
+  bool RepeatsShape() const {
+    const std::vector<Field>& fields = out_->fields;
+    if (parser_.shape_id_ == 0 || fields.size() != parser_.shape_fields_.size()) return false;
+    const char* key = parser_.shape_keys_.data();
+    for (size_t i = 0; i < fields.size(); ++i) {
+      const auto [length, type] = parser_.shape_fields_[i];
+      if (fields[i].key.size() != length || fields[i].value.type != type ||
+          std::memcmp(fields[i].key.data(), key, length) != 0) {
+        return false;
+      }
+      key += length;
+    }
+    return true;
+  }
+
+  void RememberShape() {
+    static std::atomic<uint64_t> next_shape_id{1};
+    parser_.shape_keys_.clear();
+    parser_.shape_fields_.clear();
+    for (const Field& field : out_->fields) {
+      parser_.shape_keys_.append(field.key);
+      parser_.shape_fields_.emplace_back(static_cast<uint32_t>(field.key.size()),
+                                         field.value.type);
+    }
+    parser_.shape_id_ = next_shape_id.fetch_add(1, std::memory_order_relaxed);
+    out_->shape_id = parser_.shape_id_;
   }
 
   Status CheckFieldKeysUnique() {
@@ -755,6 +790,7 @@ Status LineParser::Parse(std::string_view line, ParsedLine* out) {
   out->fields.clear();
   out->timestamp_ns.reset();
   out->series_key = {};
+  out->shape_id = 0;
   while (!line.empty() && (line.back() == ' ' || line.back() == '\t' || line.back() == '\r')) {
     line.remove_suffix(1);
   }

@@ -45,6 +45,9 @@ struct ParsedLine {
   // Canonical series key: escaped measurement, then ",key=value" for each tag in key order,
   // escaped as docs/format/line_protocol.md says. Equal series always give equal keys.
   std::string_view series_key;
+  // Lines with the same nonzero shape id have the same field keys with the same types in the
+  // same order (ids are unique across parsers). 0: unknown (a line not made by LineParser).
+  uint64_t shape_id = 0;
 };
 
 class LineParser {
@@ -76,6 +79,11 @@ class LineParser {
   static constexpr size_t kPrefixCacheSlots = 1024;
 
   Precision precision_;
+  // The field keys and types of the last line whose field set parsed, and its shape id: a line
+  // repeating them is known to have unique keys without comparing them pairwise.
+  std::string shape_keys_;  // the keys back to back
+  std::vector<std::pair<uint32_t, FieldType>> shape_fields_;  // (key length, type)
+  uint64_t shape_id_ = 0;
   std::vector<CachedPrefix> prefix_cache_;  // kPrefixCacheSlots once the first line is parsed
   std::string scratch_;  // unescaped names and the canonical series key when it is not a view
   // Reused across calls so the common path does not allocate.

@@ -66,6 +66,7 @@ std::vector<std::pair<std::string, FieldType>> Schema::Fields(std::string_view m
 
 bool SchemaMemo::Covers(const ParsedLine& line) const {
   if (line.measurement != measurement_ || line.fields.size() > fields_.size()) return false;
+  if (line.shape_id != 0 && line.shape_id == shape_id_) return true;  // the same fields
   for (size_t i = 0; i < line.fields.size(); ++i) {
     if (line.fields[i].key != fields_[i].first || line.fields[i].value.type != fields_[i].second) {
       return false;
@@ -75,6 +76,7 @@ bool SchemaMemo::Covers(const ParsedLine& line) const {
 }
 
 void SchemaMemo::Remember(const ParsedLine& line) {
+  shape_id_ = line.shape_id;
   measurement_.assign(line.measurement);
   fields_.resize(line.fields.size());
   for (size_t i = 0; i < line.fields.size(); ++i) {

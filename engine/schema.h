@@ -47,6 +47,7 @@ class SchemaMemo {
   void Remember(const ParsedLine& line);
 
  private:
+  uint64_t shape_id_ = 0;  // the remembered line's ParsedLine::shape_id
   std::string measurement_;
   std::vector<std::pair<std::string, FieldType>> fields_;
 };

@@ -11,6 +11,7 @@ WriteBatch::WriteBatch() { rep_.push_back(static_cast<char>(kWriteBatchVersion))
 
 bool WriteBatch::RepeatsShape(const ParsedLine& line) const {
   if (shape_.size() != line.fields.size()) return false;
+  if (line.shape_id != 0 && line.shape_id == shape_id_) return true;
   for (size_t i = 0; i < shape_.size(); ++i) {
     const Field& field = line.fields[i];
     if (field.value.type != shape_[i].type || field.key.size() != shape_[i].key_length ||
@@ -28,7 +29,10 @@ void WriteBatch::Add(const ParsedLine& line, int64_t valid_time_ns) {
   // a field count of 0 stands for the previous keys, a third of a TSBS line's bytes.
   const bool repeat = RepeatsShape(line);
   PutVarint64(&rep_, repeat ? 0 : line.fields.size());
-  if (!repeat) shape_.clear();
+  if (!repeat) {
+    shape_.clear();
+    shape_id_ = line.shape_id;
+  }
   for (const Field& field : line.fields) {
     if (!repeat) {
       PutVarint64(&rep_, field.key.size());
@@ -67,6 +71,7 @@ void WriteBatch::AddTombstone(std::string_view series_key, int64_t valid_time_ns
   PutLengthPrefixed(&rep_, field);
   rep_.push_back(static_cast<char>(kTombstoneTypeBit | static_cast<uint8_t>(type)));
   shape_.clear();
+  shape_id_ = 0;
   ++lines_;
   ++points_;
 }
@@ -78,6 +83,7 @@ std::string WriteBatch::Release() {
   lines_ = 0;
   points_ = 0;
   shape_.clear();
+  shape_id_ = 0;
   return out;
 }
 

@@ -57,6 +57,7 @@ class WriteBatch {
     FieldType type;
   };
   std::vector<ShapeField> shape_;
+  uint64_t shape_id_ = 0;  // ParsedLine::shape_id of the line shape_ came from (0: none)
 };
 
 // One line of a decoded batch; views borrow the payload.

@@ -32,9 +32,10 @@ int main(int argc, char** argv) {
   // freed by the hundred thousand, many above glibc's initial 128 KiB mmap threshold: served by
   // mmap, or trimmed off the heap as soon as they are freed, each one costs page faults and
   // zeroing of fresh pages on its next use. Fixed thresholds keep them in the heap (setting one
-  // turns off glibc's own adjustment of both, so both are set).
+  // turns off glibc's own adjustment of both, so both are set). A trim threshold of 4 MiB kept
+  // peak RSS where it was (16 and 64 MiB raised it by 10-15 %) at the same ingest rate.
   mallopt(M_MMAP_THRESHOLD, 32 << 20);
-  mallopt(M_TRIM_THRESHOLD, 64 << 20);
+  mallopt(M_TRIM_THRESHOLD, 4 << 20);
   CLI::App app{"stratad: bitemporal time-series storage server"};
   server::ServerOptions options;
   std::string data_dir = "./data";
