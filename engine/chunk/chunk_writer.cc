@@ -146,6 +146,8 @@ ChunkWriter::ChunkWriter(std::unique_ptr<WritableFile> file, PartitionKey partit
       partition_(std::move(partition)),
       compression_(compression),
       zstd_level_(zstd_level),
+      effort_(compression == codec::Compression::kZstd ? codec::EncodeEffort::kSmall
+                                                       : codec::EncodeEffort::kFast),
       format_version_(format_version) {}
 
 Result<std::unique_ptr<ChunkWriter>> ChunkWriter::Create(Env& env, const std::string& path,
@@ -237,17 +239,17 @@ Status ChunkWriter::WriteBlock(const VersionColumn& c, size_t begin, size_t end,
       case FieldType::kFloat: {
         std::vector<double> values(n);
         for (size_t i = 0; i < n; ++i) values[i] = std::bit_cast<double>(bits[i]);
-        codec::EncodeFloats(values, out);
+        codec::EncodeFloats(values, out, effort_);
         break;
       }
       case FieldType::kInt: {
         std::vector<int64_t> values(n);
         for (size_t i = 0; i < n; ++i) values[i] = static_cast<int64_t>(bits[i]);
-        codec::EncodeInts(values, out);
+        codec::EncodeInts(values, out, effort_);
         break;
       }
       case FieldType::kUint:
-        codec::EncodeUints(bits, out);
+        codec::EncodeUints(bits, out, effort_);
         break;
       case FieldType::kBool: {
         std::vector<uint8_t> values(n);

@@ -15,6 +15,7 @@
 
 #include "engine/chunk/chunk_format.h"
 #include "engine/codec/block_compressor.h"
+#include "engine/codec/codec.h"
 #include "engine/partition.h"
 #include "engine/types.h"
 #include "engine/version_column.h"
@@ -43,7 +44,8 @@ class ChunkWriter {
   static constexpr size_t kMaxAnchorRows = size_t{1} << 18;
 
   // env must outlive the writer. Blocks are compressed with `compression`: LZ4 for flushes
-  // (fast), Zstandard at zstd_level for compaction outputs (small); DESIGN §4.
+  // (fast), Zstandard at zstd_level for compaction outputs (small); DESIGN §4. The column
+  // encoders follow: EncodeEffort::kSmall with Zstandard, kFast otherwise.
   // format_version is kFormatVersion, or 2 (no time blocks: what older builds read; tests).
   static Result<std::unique_ptr<ChunkWriter>> Create(Env& env, const std::string& path,
                                                      PartitionKey partition,
@@ -102,6 +104,7 @@ class ChunkWriter {
   const PartitionKey partition_;
   const codec::Compression compression_;
   const int zstd_level_;
+  const codec::EncodeEffort effort_;
   const uint32_t format_version_;
   std::vector<SeriesIndex> index_;
   std::vector<int64_t> anchor_valid_, anchor_system_;  // the current series' time blocks' rows

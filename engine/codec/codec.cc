@@ -126,7 +126,7 @@ Status DecodeSystemTimes(std::string_view in, size_t count, std::vector<int64_t>
   return DecodeInt64Column(in, count, "system time", out);
 }
 
-void EncodeFloats(std::span<const double> values, std::string* out) {
+void EncodeFloats(std::span<const double> values, std::string* out, EncodeEffort effort) {
   std::vector<int64_t> scaled;
   const std::optional<int> exponent = FindDecimalExponent(values, &scaled);
   if (!exponent) {
@@ -137,7 +137,7 @@ void EncodeFloats(std::span<const double> values, std::string* out) {
   // exponent, and long runs of one value cost XOR 2 bits each. Compare sizes, skipping the
   // exact XOR size when a lower bound on it already loses.
   const size_t start = out->size();
-  EncodeDecimalFloat(*exponent, scaled, out);
+  EncodeDecimalFloat(*exponent, scaled, out, effort);
   const size_t decimal_bytes = out->size() - start;
   if (XorFloatSizeLowerBound(values) < decimal_bytes && XorFloatSize(values) < decimal_bytes) {
     out->resize(start);
@@ -166,20 +166,20 @@ Status DecodeFloats(std::string_view in, size_t count, std::vector<double>* out)
   return s;
 }
 
-void EncodeInts(std::span<const int64_t> values, std::string* out) {
-  EncodeDeltaZigZag(values, out);
+void EncodeInts(std::span<const int64_t> values, std::string* out, EncodeEffort effort) {
+  EncodeDeltaZigZag(values, out, effort);
 }
 
 Status DecodeInts(std::string_view in, size_t count, std::vector<int64_t>* out) {
   return DecodeInt64Column(in, count, "int", out);
 }
 
-void EncodeUints(std::span<const uint64_t> values, std::string* out) {
+void EncodeUints(std::span<const uint64_t> values, std::string* out, EncodeEffort effort) {
   // int64_t and uint64_t may alias each other (they are the signed/unsigned pair), and the
   // codec's wrapping arithmetic makes the bit cast exact.
   EncodeDeltaZigZag(
       std::span<const int64_t>(reinterpret_cast<const int64_t*>(values.data()), values.size()),
-      out);
+      out, effort);
 }
 
 Status DecodeUints(std::string_view in, size_t count, std::vector<uint64_t>* out) {

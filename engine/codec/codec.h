@@ -28,6 +28,11 @@ namespace strata::engine::codec {
 
 inline constexpr size_t kMaxBlockPoints = 4096;
 
+// How hard an encoder looks for the smallest form. kFast skips entropy coding (integer-sequence
+// mode 2, whose planning costs more than the rest of the encoding): flushes write files that
+// compaction rewrites soon. Either decodes with the same Decode* functions.
+enum class EncodeEffort : uint8_t { kSmall, kFast };
+
 enum class CodecId : uint8_t {
   kDeltaOfDelta = 1,     // int64 timestamps: first value, first delta, then zigzag delta-of-deltas
   kRunLengthDelta = 2,   // int64 system times: runs of equal deltas (one batch = one time)
@@ -47,13 +52,16 @@ void EncodeSystemTimes(std::span<const int64_t> values, std::string* out);
 Status DecodeSystemTimes(std::string_view in, size_t count, std::vector<int64_t>* out);
 
 // Picks kDecimalFloat when every value round-trips through a short decimal, else kXorFloat.
-void EncodeFloats(std::span<const double> values, std::string* out);
+void EncodeFloats(std::span<const double> values, std::string* out,
+                  EncodeEffort effort = EncodeEffort::kSmall);
 Status DecodeFloats(std::string_view in, size_t count, std::vector<double>* out);
 
-void EncodeInts(std::span<const int64_t> values, std::string* out);
+void EncodeInts(std::span<const int64_t> values, std::string* out,
+                EncodeEffort effort = EncodeEffort::kSmall);
 Status DecodeInts(std::string_view in, size_t count, std::vector<int64_t>* out);
 // uint64 shares the int codec through a bit cast (wrap-around deltas are exact).
-void EncodeUints(std::span<const uint64_t> values, std::string* out);
+void EncodeUints(std::span<const uint64_t> values, std::string* out,
+                 EncodeEffort effort = EncodeEffort::kSmall);
 Status DecodeUints(std::string_view in, size_t count, std::vector<uint64_t>* out);
 
 // values are 0 or 1

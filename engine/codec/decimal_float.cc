@@ -74,11 +74,12 @@ std::optional<int> FindDecimalExponent(std::span<const double> values,
   return e;
 }
 
-void EncodeDecimalFloat(int exponent, std::span<const int64_t> scaled, std::string* out) {
+void EncodeDecimalFloat(int exponent, std::span<const int64_t> scaled, std::string* out,
+                        EncodeEffort effort) {
   out->push_back(static_cast<char>(kId));
   if (scaled.empty()) return;
   out->push_back(static_cast<char>(exponent));
-  EncodeIntSequence(scaled, out);
+  EncodeIntSequence(scaled, out, effort);
 }
 
 Status DecodeDecimalFloat(std::string_view in, std::span<double> out) {

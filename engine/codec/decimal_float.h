@@ -14,6 +14,7 @@
 #include <string_view>
 #include <vector>
 
+#include "engine/codec/codec.h"
 #include "util/status.h"
 
 namespace strata::engine::codec {
@@ -30,7 +31,8 @@ std::optional<int> FindDecimalExponent(std::span<const double> values,
 
 // Appends [kDecimalFloat][u8 exponent][int sequence of scaled]; `scaled` and `exponent` come
 // from FindDecimalExponent.
-void EncodeDecimalFloat(int exponent, std::span<const int64_t> scaled, std::string* out);
+void EncodeDecimalFloat(int exponent, std::span<const int64_t> scaled, std::string* out,
+                        EncodeEffort effort = EncodeEffort::kSmall);
 
 // Decodes exactly out.size() values from a whole column `in`, including its id byte.
 Status DecodeDecimalFloat(std::string_view in, std::span<double> out);

@@ -22,7 +22,7 @@ size_t VarintBytes(uint64_t v) { return static_cast<size_t>(std::max(1, (BitWidt
 
 }  // namespace
 
-void EncodeIntSequence(std::span<const int64_t> values, std::string* out) {
+void EncodeIntSequence(std::span<const int64_t> values, std::string* out, EncodeEffort effort) {
   if (values.empty()) return;
   std::vector<int64_t> deltas = Deltas(values);
   const uint64_t delta_divisor = DivideByCommonDivisor(deltas);
@@ -39,7 +39,9 @@ void EncodeIntSequence(std::span<const int64_t> values, std::string* out) {
   // million series of three points each, flushes spent a sixth of their time here.
   constexpr size_t kMinHuffmanDeltas = 8;
   const std::optional<SplitHuffmanPlan> plan =
-      zigzag.size() >= kMinHuffmanDeltas ? PlanSplitHuffman(zigzag) : std::nullopt;
+      zigzag.size() >= kMinHuffmanDeltas && effort == EncodeEffort::kSmall
+          ? PlanSplitHuffman(zigzag)
+          : std::nullopt;
   if (plan && delta_header_bytes + plan->encoded_bytes < std::min(value_bytes, delta_bytes)) {
     out->push_back(static_cast<char>(IntSequenceMode::kHuffmanDeltas));
     PutVarint64(out, delta_divisor);
@@ -91,9 +93,9 @@ Status DecodeIntSequence(CodecId id, ByteReader* in, std::span<int64_t> out) {
   return Status::OK();
 }
 
-void EncodeDeltaZigZag(std::span<const int64_t> values, std::string* out) {
+void EncodeDeltaZigZag(std::span<const int64_t> values, std::string* out, EncodeEffort effort) {
   out->push_back(static_cast<char>(CodecId::kDeltaZigZag));
-  EncodeIntSequence(values, out);
+  EncodeIntSequence(values, out, effort);
 }
 
 Status DecodeDeltaZigZag(std::string_view in, std::span<int64_t> out) {

@@ -28,14 +28,17 @@ enum class IntSequenceMode : uint8_t {
 // Appends the sequence: nothing for an empty one, else [u8 mode][varint divisor][mode's body],
 // the divisor being the common divisor of what the mode packs. The mode is the one with the
 // fewest bytes, kDeltas winning ties with kValues, and kHuffmanDeltas used only when strictly
-// smaller than both (so a sequence never grows against the v1 layout).
-void EncodeIntSequence(std::span<const int64_t> values, std::string* out);
+// smaller than both (so a sequence never grows against the v1 layout); with kFast effort
+// kHuffmanDeltas is never tried.
+void EncodeIntSequence(std::span<const int64_t> values, std::string* out,
+                       EncodeEffort effort = EncodeEffort::kSmall);
 
 // Reads out.size() values written by EncodeIntSequence; Corruption naming `id` if malformed.
 Status DecodeIntSequence(CodecId id, ByteReader* in, std::span<int64_t> out);
 
 // [kDeltaZigZag][int sequence]. int64 and (bit cast) uint64 columns.
-void EncodeDeltaZigZag(std::span<const int64_t> values, std::string* out);
+void EncodeDeltaZigZag(std::span<const int64_t> values, std::string* out,
+                       EncodeEffort effort = EncodeEffort::kSmall);
 // Decodes exactly out.size() values from a whole column `in`, including its id byte.
 Status DecodeDeltaZigZag(std::string_view in, std::span<int64_t> out);
 

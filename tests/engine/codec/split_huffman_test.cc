@@ -290,5 +290,41 @@ TEST(SplitHuffmanTest, TsbsLikeWalksUseHuffmanDeltasNearTheEntropy) {
   EXPECT_LT(per_value, v1_per_value * 0.95);
 }
 
+TEST(SplitHuffmanTest, FastEffortWritesTheVersionOneLayoutOfTheSameValues) {
+  // Flushes encode with kFast: no mode 2, exactly the v1 sequence size, the same values back.
+  const testing::CpuColumns cpu = testing::SynthesizeCpu(2, 8192, 14);
+  for (const auto& column : cpu.usage_user) {
+    for (size_t start = 0; start < column.size(); start += kMaxBlockPoints) {
+      const auto block =
+          std::span(column).subspan(start, std::min(kMaxBlockPoints, column.size() - start));
+      std::string fast, small;
+      EncodeFloats(block, &fast, EncodeEffort::kFast);
+      EncodeFloats(block, &small, EncodeEffort::kSmall);
+      ASSERT_EQ(fast[0], static_cast<char>(CodecId::kDecimalFloat));
+      EXPECT_NE(fast[2], kHuffmanMode);
+      EXPECT_EQ(small[2], kHuffmanMode);
+      std::vector<int64_t> scaled;
+      ASSERT_TRUE(FindDecimalExponent(block, &scaled).has_value());
+      EXPECT_EQ(fast.size(), 2 + V1SequenceBytes(scaled));
+      std::vector<double> decoded;
+      ASSERT_TRUE(DecodeFloats(fast, block.size(), &decoded).ok());
+      for (size_t i = 0; i < block.size(); ++i) {
+        ASSERT_EQ(std::bit_cast<uint64_t>(decoded[i]), std::bit_cast<uint64_t>(block[i])) << i;
+      }
+    }
+  }
+  std::mt19937_64 rng(15);
+  std::vector<int64_t> walk(3000);
+  int64_t x = 0;
+  for (auto& v : walk) v = (x += static_cast<int64_t>(rng() % 201) - 100);
+  std::string fast;
+  EncodeInts(walk, &fast, EncodeEffort::kFast);
+  EXPECT_NE(fast[1], kHuffmanMode);
+  EXPECT_EQ(fast.size(), 1 + V1SequenceBytes(walk));
+  std::vector<int64_t> decoded;
+  ASSERT_TRUE(DecodeInts(fast, walk.size(), &decoded).ok());
+  EXPECT_EQ(decoded, walk);
+}
+
 }  // namespace
 }  // namespace strata::engine::codec
