@@ -94,13 +94,13 @@ Status CompactionJob::CollectColumns(const std::vector<ChunkFile>& inputs) {
   for (const ChunkFile& file : inputs) {
     for (const engine::chunk::SeriesEntry& series : file.reader->series()) {
       for (const engine::chunk::FieldEntry& field : series.fields) {
-        auto [it, added] = columns_.try_emplace(ColumnKey{series.id.value, field.name});
+        auto [it, added] = columns_.try_emplace(ColumnKey{series.id.value, std::string(field.name)});
         if (added) {
           it->second.series_key = series.key;
           it->second.type = field.type;
         } else if (it->second.type != field.type) {
           return Status::Corruption("partition " + partition_.ToString() + ": field '" +
-                                    field.name + "' of " + series.key +
+                                    std::string(field.name) + "' of " + series.key +
                                     " has different types in different files; not compacting");
         }
         for (size_t b = 0; b < field.blocks.size(); ++b) {

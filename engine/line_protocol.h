@@ -76,7 +76,7 @@ class LineParser {
     std::vector<Tag> tags;
   };
   // Direct-mapped by hash of the raw prefix: a miss overwrites the slot, reusing its strings.
-  static constexpr size_t kPrefixCacheSlots = 1024;
+  static constexpr size_t kPrefixCacheSlots = 4096;
 
   Precision precision_;
   // The field keys and types of the last line whose field set parsed, and its shape id: a line

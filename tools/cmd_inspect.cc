@@ -58,7 +58,7 @@ int RunInspect(const std::string& path) {
       raw += ref.raw_size;
     }
     for (const auto& field : series.fields) {
-      std::printf("  field %s (%s), %zu blocks\n", field.name.c_str(),
+      std::printf("  field %s (%s), %zu blocks\n", std::string(field.name).c_str(),
                   std::string(engine::FieldTypeName(field.type)).c_str(), field.blocks.size());
       for (size_t b = 0; b < field.blocks.size(); ++b) {
         const auto& ref = field.blocks[b];

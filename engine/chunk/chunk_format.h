@@ -47,29 +47,30 @@ struct BlockStats {
     // rows, set for numeric and bool blocks without tombstones or repeated valid times.
     kFirstLast = 16,
   };
-  uint32_t count = 0;
   int64_t min_valid_ns = 0, max_valid_ns = 0;
   int64_t min_system_ns = 0, max_system_ns = 0;
-  uint8_t flags = 0;
   uint64_t sum_bits = 0, min_bits = 0, max_bits = 0;
   uint64_t first_bits = 0, last_bits = 0;  // with kFirstLast
+  // Last, so they share one word: an open file holds one BlockRef per block in memory.
+  uint32_t count = 0;
+  uint8_t flags = 0;
 };
 
 // Where a stored block is and how to decompress and check it.
 struct StoredBlock {
   uint64_t offset = 0;
+  uint64_t checksum = 0;  // xxh3-64 of the stored bytes
   uint32_t stored_size = 0;
   uint32_t raw_size = 0;
   uint8_t compression = 0;  // codec::Compression
-  uint64_t checksum = 0;    // xxh3-64 of the stored bytes
 };
 
-// A block of a field's values.
+// A block of a field's values. (times fits in StoredBlock's tail padding: 112 bytes.)
 struct BlockRef : StoredBlock {
-  BlockStats stats;
   // 0: the block holds its own valid and system times. k >= 1 (version 3): its times are the
   // series' time block k-1, which holds exactly stats.count rows.
   uint32_t times = 0;
+  BlockStats stats;
 };
 
 // The valid and system times that several fields of one series share (version 3): the fields

@@ -110,11 +110,11 @@ Result<std::shared_ptr<ChunkReader>> ChunkReader::Open(Env& env, const std::stri
     for (const FieldEntry& f : s.fields) {
       for (const BlockRef& b : f.blocks) {
         if (!in_range(b)) {
-          return corrupt("block of series '" + s.key + "' field '" + f.name + "' out of range");
+          return corrupt("block of series '" + s.key + "' field '" + std::string(f.name) + "' out of range");
         }
         if (b.times > s.time_blocks.size() ||
             (b.times != 0 && s.time_blocks[b.times - 1].count != b.stats.count)) {
-          return corrupt("block of series '" + s.key + "' field '" + f.name +
+          return corrupt("block of series '" + s.key + "' field '" + std::string(f.name) +
                          "' names a time block the series does not have");
         }
       }
@@ -127,11 +127,19 @@ Status ChunkReader::ParseIndex(std::string_view in, uint32_t version) {
   std::string_view region;
   uint64_t day, series_count;
   if (!GetLengthPrefixed(&in, &region) || !GetVarint64(&in, &day) ||
-      !GetVarint64(&in, &series_count)) {
+      !GetVarint64(&in, &series_count) || series_count > in.size()) {
     return Status::Corruption("partition");
   }
   partition_.region = std::string(region);
   partition_.day = ZigZagDecode(day);
+  // Entries are parsed into the flat arrays first and given their spans once the arrays stop
+  // growing. (begin, count) of each series' time blocks and fields, each field's blocks:
+  struct Range {
+    size_t begin, count;
+  };
+  std::vector<std::pair<Range, Range>> series_ranges;
+  std::vector<Range> field_ranges;
+  series_.reserve(series_count);
   for (uint64_t i = 0; i < series_count; ++i) {
     SeriesEntry s;
     uint64_t id, field_count;
@@ -139,28 +147,33 @@ Status ChunkReader::ParseIndex(std::string_view in, uint32_t version) {
     if (!GetVarint64(&in, &id) || !GetLengthPrefixed(&in, &key)) {
       return Status::Corruption("series entry");
     }
+    s.id = SeriesId{id};
+    s.key = std::string(key);
+    if (!series_.empty() && series_.back().id >= s.id) return Status::Corruption("series order");
+    Range time_range{time_blocks_.size(), 0};
     if (version >= kFirstVersionWithTimeBlocks) {
       uint64_t time_block_count;
       if (!GetVarint64(&in, &time_block_count) || time_block_count > in.size()) {
         return Status::Corruption("time block count");
       }
-      s.time_blocks.resize(time_block_count);
-      for (TimeBlockRef& t : s.time_blocks) {
-        if (!DecodeStoredBlock(&in, &t) || !DecodeCount(&in, &t.count)) {
+      for (uint64_t t = 0; t < time_block_count; ++t) {
+        TimeBlockRef& ref = time_blocks_.emplace_back();
+        if (!DecodeStoredBlock(&in, &ref) || !DecodeCount(&in, &ref.count)) {
           return Status::Corruption("time block entry");
         }
       }
+      time_range.count = time_block_count;
     }
-    if (!GetVarint64(&in, &field_count)) return Status::Corruption("series entry");
-    s.id = SeriesId{id};
-    s.key = std::string(key);
-    if (!series_.empty() && series_.back().id >= s.id) return Status::Corruption("series order");
+    if (!GetVarint64(&in, &field_count) || field_count > in.size()) {
+      return Status::Corruption("series entry");
+    }
+    const Range field_range{fields_.size(), field_count};
     for (uint64_t j = 0; j < field_count; ++j) {
-      FieldEntry f;
+      FieldEntry& f = fields_.emplace_back();
       std::string_view name;
       uint64_t block_count;
       if (!GetLengthPrefixed(&in, &name) || in.empty()) return Status::Corruption("field entry");
-      f.name = std::string(name);
+      f.name = InternName(name);
       auto type = static_cast<uint8_t>(in[0]);
       in.remove_prefix(1);
       if (type < 1 || type > 5) return Status::Corruption("field type");
@@ -168,16 +181,32 @@ Status ChunkReader::ParseIndex(std::string_view in, uint32_t version) {
       if (!GetVarint64(&in, &block_count) || block_count > in.size()) {
         return Status::Corruption("block count");
       }
-      f.blocks.resize(block_count);
-      for (BlockRef& b : f.blocks) {
-        if (!DecodeBlockRef(&in, version, &b)) return Status::Corruption("block entry");
+      field_ranges.push_back({blocks_.size(), block_count});
+      for (uint64_t b = 0; b < block_count; ++b) {
+        if (!DecodeBlockRef(&in, version, &blocks_.emplace_back())) {
+          return Status::Corruption("block entry");
+        }
       }
-      s.fields.push_back(std::move(f));
     }
+    series_ranges.push_back({time_range, field_range});
     series_.push_back(std::move(s));
   }
   if (!in.empty()) return Status::Corruption("trailing bytes");
+  for (size_t f = 0; f < fields_.size(); ++f) {
+    fields_[f].blocks = std::span(blocks_).subspan(field_ranges[f].begin, field_ranges[f].count);
+  }
+  for (size_t i = 0; i < series_.size(); ++i) {
+    const auto& [times, fields] = series_ranges[i];
+    series_[i].time_blocks = std::span(time_blocks_).subspan(times.begin, times.count);
+    series_[i].fields = std::span(fields_).subspan(fields.begin, fields.count);
+  }
   return Status::OK();
+}
+
+std::string_view ChunkReader::InternName(std::string_view name) {
+  auto it = names_.find(name);
+  if (it == names_.end()) it = names_.emplace(name).first;
+  return *it;  // set nodes never move
 }
 
 const SeriesEntry* ChunkReader::FindSeries(SeriesId series) const {
@@ -198,7 +227,7 @@ const FieldEntry* ChunkReader::Find(SeriesId series, std::string_view field) con
 Status ChunkReader::BlockError(const SeriesEntry& series, const FieldEntry& field, size_t index,
                                const std::string& what) const {
   return Status::Corruption("chunk file " + path_ + " block " + std::to_string(index) +
-                            " of series '" + series.key + "' field '" + field.name + "' (offset " +
+                            " of series '" + series.key + "' field '" + std::string(field.name) + "' (offset " +
                             std::to_string(field.blocks[index].offset) + "): " + what);
 }
 

@@ -9,8 +9,10 @@
 
 #include <cstdint>
 #include <memory>
+#include <span>
 #include <string>
 #include <string_view>
+#include <unordered_set>
 #include <vector>
 
 #include "engine/chunk/chunk_format.h"
@@ -22,17 +24,19 @@
 
 namespace strata::engine::chunk {
 
+// The entries view arrays the reader owns (one per file, not one per series or field: an open
+// file's index stays in memory, and a flush of many series opens thousands of small ones).
 struct FieldEntry {
-  std::string name;
+  std::string_view name;  // one copy per distinct name in the file
   FieldType type;
-  std::vector<BlockRef> blocks;
+  std::span<const BlockRef> blocks;
 };
 
 struct SeriesEntry {
   SeriesId id;
   std::string key;
-  std::vector<TimeBlockRef> time_blocks;  // times shared by its fields' blocks (version 3)
-  std::vector<FieldEntry> fields;         // ascending name
+  std::span<const TimeBlockRef> time_blocks;  // times shared by its fields' blocks (version 3)
+  std::span<const FieldEntry> fields;         // ascending name
 };
 
 class ChunkReader {
@@ -58,6 +62,7 @@ class ChunkReader {
  private:
   ChunkReader(std::string path, std::unique_ptr<RandomAccessFile> file, uint64_t size);
   Status ParseIndex(std::string_view index, uint32_t version);
+  std::string_view InternName(std::string_view name);
   // Reads, checks and decompresses a stored block. Errors do not name the block.
   Status ReadStored(const StoredBlock& block, std::string* raw) const;
   Status BlockError(const SeriesEntry& series, const FieldEntry& field, size_t index,
@@ -68,6 +73,15 @@ class ChunkReader {
   const uint64_t size_;
   PartitionKey partition_;
   std::vector<SeriesEntry> series_;  // ascending id
+  std::vector<FieldEntry> fields_;   // every series' fields, series after series
+  std::vector<BlockRef> blocks_;     // every field's blocks, field after field
+  std::vector<TimeBlockRef> time_blocks_;
+  // Distinct field names, looked up by string_view.
+  struct NameHash {
+    using is_transparent = void;
+    size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+  };
+  std::unordered_set<std::string, NameHash, std::equal_to<>> names_;
 };
 
 }  // namespace strata::engine::chunk
