@@ -48,20 +48,13 @@ Status DecompressLz4(std::string_view in, size_t raw_size, std::string* out) {
 }
 
 // Contexts reused per thread: ZSTD_compress and ZSTD_decompress create and free one (tens to
-// hundreds of KiB) on every call, which cost more than decoding a small block.
-ZSTD_DCtx* ThreadDecompressionContext() {
+// hundreds of KiB) on every call, which cost more than decoding a small block. Null if the
+// allocation failed (callers then use the one-shot functions).
+template <typename Context, Context* (*kCreate)(), size_t (*kFree)(Context*)>
+Context* ThreadContext() {
   struct Holder {
-    ZSTD_DCtx* context = ZSTD_createDCtx();
-    ~Holder() { ZSTD_freeDCtx(context); }
-  };
-  thread_local Holder holder;
-  return holder.context;
-}
-
-ZSTD_CCtx* ThreadCompressionContext() {
-  struct Holder {
-    ZSTD_CCtx* context = ZSTD_createCCtx();
-    ~Holder() { ZSTD_freeCCtx(context); }
+    Context* context = kCreate();
+    ~Holder() { kFree(context); }
   };
   thread_local Holder holder;
   return holder.context;
@@ -78,7 +71,7 @@ Status DecompressZstd(std::string_view in, size_t raw_size, std::string* out) {
                                         " bytes, expected " + std::to_string(raw_size));
   }
   out->resize(raw_size);
-  ZSTD_DCtx* context = ThreadDecompressionContext();
+  ZSTD_DCtx* context = ThreadContext<ZSTD_DCtx, ZSTD_createDCtx, ZSTD_freeDCtx>();
   const size_t n =
       context != nullptr
           ? ZSTD_decompressDCtx(context, out->data(), raw_size, in.data(), in.size())
@@ -134,7 +127,7 @@ Status Compress(Compression c, std::string_view in, std::string* out, int zstd_l
     case Compression::kZstd: {
       const size_t bound = ZSTD_compressBound(in.size());
       out->resize(start + bound);
-      ZSTD_CCtx* context = ThreadCompressionContext();
+      ZSTD_CCtx* context = ThreadContext<ZSTD_CCtx, ZSTD_createCCtx, ZSTD_freeCCtx>();
       const size_t n =
           context != nullptr
               ? ZSTD_compressCCtx(context, out->data() + start, bound, in.data(), in.size(),
