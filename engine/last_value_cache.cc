@@ -92,9 +92,8 @@ void LastValueCache::Applier::Line(SeriesId series) {
   next_field_ = 0;
 }
 
-void LastValueCache::Applier::Field(std::string_view field, int64_t valid_ns,
-                                    const FieldValue& value, bool tombstone) {
-  if (current_ == nullptr) return;
+void LastValueCache::Applier::Update(std::string_view field, int64_t valid_ns,
+                                     const FieldValue& value, bool tombstone) {
   // Lines of a series name their fields in the same order, and a fill of last(*) caches them in
   // schema order: searching on from the previous match makes one comparison the usual cost.
   std::vector<SeriesEntries::Entry>& fields = current_->fields;

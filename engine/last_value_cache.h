@@ -82,9 +82,13 @@ class LastValueCache {
     Applier(const Applier&) = delete;
     Applier& operator=(const Applier&) = delete;
     void Line(SeriesId series);
-    void Field(std::string_view field, int64_t valid_ns, const FieldValue& value, bool tombstone);
+    void Field(std::string_view field, int64_t valid_ns, const FieldValue& value, bool tombstone) {
+      if (current_ != nullptr) Update(field, valid_ns, value, tombstone);  // inline: per point
+    }
 
    private:
+    void Update(std::string_view field, int64_t valid_ns, const FieldValue& value, bool tombstone);
+
     LastValueCache* cache_;
     std::unique_lock<std::mutex> lock_;
     int64_t system_time_ns_;

@@ -57,6 +57,8 @@ Status MemTable::ApplyResolved(int64_t system_time_ns, std::string_view payload,
   size_t field_no = 0;  // position of the field in its line
   int64_t valid = 0;
   uint64_t points = 0;
+  uint64_t shape = 0;        // last_shape_ of the field keys the current line has
+  bool known_shape = false;  // the current series' last_line maps exactly those keys
   Status applied = DecodeWriteBatchInline(
       payload,
       [&](const BatchLine& line) {
@@ -69,13 +71,19 @@ Status MemTable::ApplyResolved(int64_t system_time_ns, std::string_view payload,
         current = &series_[series.value];
         field_no = 0;
         valid = line.valid_time_ns;
+        if (!line.repeats_fields) shape = ++last_shape_;
+        // The series' last line had these very keys: its columns are in last_line already.
+        known_shape = current->last_line_shape == shape;
+        current->last_line_shape = shape;
         observed.Line(series);
       },
-      [&](std::string_view key, const FieldValue& value, bool tombstone) {
+      // Runs once per point; left out of line, its call and frame cost more than its body.
+      [&](std::string_view key, const FieldValue& value, bool tombstone) __attribute__((always_inline)) {
         if (current == nullptr) return;
         auto& last_line = current->last_line;
         Columns::iterator it;
-        if (field_no < last_line.size() && last_line[field_no]->first == key) {
+        if (known_shape ||
+            (field_no < last_line.size() && last_line[field_no]->first == key)) {
           it = last_line[field_no];
         } else {
           it = current->by_field.find(key);
@@ -98,23 +106,19 @@ Status MemTable::ApplyResolved(int64_t system_time_ns, std::string_view payload,
           column.strictly_increasing = false;
         }
         column.last_valid_ns = valid;
-        // Grow by half rather than doubling: memtable columns grow in lockstep, and doubling them
-        // all at once would overshoot the memtable budget by up to 2x (engine.h). Start small:
-        // with a million series a column may hold three points until its flush. Accounted by
-        // growth, never by walking the column (its strings made that quadratic).
-        if (column.rows.size() == column.rows.capacity()) {
-          const size_t before = column.HeapBytes();
-          const size_t grown = std::max<size_t>(4, column.rows.capacity() * 3 / 2);
-          column.rows.reserve(grown);
-          if (value.type == FieldType::kString) column.strings.reserve(grown);
-          bytes_delta += static_cast<int64_t>(column.HeapBytes() - before);
-        }
+        // Accounted by growth, never by walking the column (its strings made that quadratic).
         if (value.type == FieldType::kString) {
+          if (column.strings.size() == column.strings.capacity()) {
+            const size_t before = column.strings.capacity();
+            column.strings.reserve(std::max<size_t>(4, before * 3 / 2));
+            bytes_delta += static_cast<int64_t>((column.strings.capacity() - before) *
+                                                sizeof(std::string));
+          }
           column.strings.emplace_back(tombstone ? std::string_view() : value.s);
           bytes_delta += static_cast<int64_t>(StringHeapBytes(column.strings.back()));
         }
-        column.rows.push_back(
-            Row{valid, value.Bits(), commit, static_cast<uint8_t>(tombstone ? 1 : 0)});
+        bytes_delta += static_cast<int64_t>(column.rows.Append(
+            Row{valid, value.Bits(), commit, static_cast<uint8_t>(tombstone ? 1 : 0)}));
         observed.Field(key, valid, value, tombstone);
         ++points;
       });
@@ -131,6 +135,47 @@ Status MemTable::ApplyResolved(int64_t system_time_ns, std::string_view payload,
   return applied;
 }
 
+size_t MemTable::RowLog::Grow(const Row& row) {
+  // Grow by half rather than doubling: memtable columns grow in lockstep, and doubling them all
+  // at once would overshoot the memtable budget by up to 2x (engine.h). Start small: with a
+  // million series a column may hold three points until its flush.
+  const size_t grown = std::min(kMaxSegmentRows, std::max<size_t>(4, capacity_ / 2));
+  Segment& segment = segments_.emplace_back();
+  segment.rows = std::make_unique_for_overwrite<Row[]>(grown);
+  segment.start = size_;
+  segment.capacity = grown;
+  capacity_ += grown;
+  tail_ = segment.rows.get();
+  tail_end_ = tail_ + grown;
+  *tail_++ = row;
+  ++size_;
+  return grown * sizeof(Row);
+}
+
+template <typename Visit>
+void MemTable::RowLog::ForEachRun(size_t begin, size_t end, Visit&& visit) const {
+  for (const Segment& segment : segments_) {
+    if (begin >= end) return;
+    const size_t segment_end = std::min(segment.start + segment.capacity, size_);
+    if (begin >= segment_end) continue;
+    const size_t stop = std::min(end, segment_end);
+    visit(segment.rows.get() + (begin - segment.start), stop - begin);
+    begin = stop;
+  }
+}
+
+size_t MemTable::RowLog::LowerBound(int64_t t) const {
+  for (const Segment& segment : segments_) {
+    const size_t n = std::min(segment.capacity, size_ - segment.start);
+    if (segment.rows[n - 1].valid_ns < t) continue;  // the whole segment is below t
+    const Row* rows = segment.rows.get();
+    const Row* at = std::lower_bound(rows, rows + n, t,
+                                     [](const Row& row, int64_t v) { return row.valid_ns < v; });
+    return segment.start + static_cast<size_t>(at - rows);
+  }
+  return size_;
+}
+
 size_t MemTable::Column::HeapBytes() const {
   size_t bytes = rows.capacity() * sizeof(Row) + strings.capacity() * sizeof(std::string);
   for (const std::string& s : strings) bytes += StringHeapBytes(s);
@@ -139,19 +184,21 @@ size_t MemTable::Column::HeapBytes() const {
 
 void MemTable::AppendVersions(const Column& column, size_t begin, size_t end,
                               VersionColumn* out) const {
-  const size_t base = out->size();
+  size_t at = out->size();
   const size_t n = end - begin;
-  out->valid_ns.resize(base + n);
-  out->system_ns.resize(base + n);
-  out->bits.resize(base + n);
-  out->tombstone.resize(base + n);
-  for (size_t i = 0; i < n; ++i) {
-    const Row& row = column.rows[begin + i];
-    out->valid_ns[base + i] = row.valid_ns;
-    out->system_ns[base + i] = commit_system_ns_[row.commit];
-    out->bits[base + i] = row.bits;
-    out->tombstone[base + i] = row.tombstone;
-  }
+  out->valid_ns.resize(at + n);
+  out->system_ns.resize(at + n);
+  out->bits.resize(at + n);
+  out->tombstone.resize(at + n);
+  column.rows.ForEachRun(begin, end, [&](const Row* rows, size_t count) {
+    for (size_t i = 0; i < count; ++i, ++at) {
+      const Row& row = rows[i];
+      out->valid_ns[at] = row.valid_ns;
+      out->system_ns[at] = commit_system_ns_[row.commit];
+      out->bits[at] = row.bits;
+      out->tombstone[at] = row.tombstone;
+    }
+  });
   if (column.type == FieldType::kString) {
     out->strings.insert(out->strings.end(), column.strings.begin() + begin,
                         column.strings.begin() + end);
@@ -166,25 +213,29 @@ void MemTable::CollectVersions(SeriesId series, std::string_view field, int64_t 
   auto c = s->second.by_field.find(field);
   if (c == s->second.by_field.end()) return;
   const Column& column = c->second;
-  const std::vector<Row>& rows = column.rows;
   if (out->empty()) out->type = column.type;
   if (out->type != column.type) return;
-  size_t lo = 0, hi = rows.size();
   if (column.strictly_increasing) {
-    auto before = [](const Row& row, int64_t t) { return row.valid_ns < t; };
-    lo = std::lower_bound(rows.begin(), rows.end(), min_ns, before) - rows.begin();
-    if (max_ns != kNoEndNs) {
-      hi = std::lower_bound(rows.begin(), rows.end(), max_ns, before) - rows.begin();
-    }
-  }
-  if (column.strictly_increasing) {
-    AppendVersions(column, lo, hi, out);  // every row of [lo, hi) is in the range
+    const size_t lo = column.rows.LowerBound(min_ns);
+    const size_t hi = max_ns == kNoEndNs ? column.rows.size() : column.rows.LowerBound(max_ns);
+    if (lo < hi) AppendVersions(column, lo, hi, out);  // every row of [lo, hi) is in the range
     return;
   }
-  for (size_t i = lo; i < hi; ++i) {
-    const int64_t valid = rows[i].valid_ns;
-    if (valid >= min_ns && BeforeRangeEnd(valid, max_ns)) AppendVersions(column, i, i + 1, out);
-  }
+  // Unsorted: every row is checked, and each run of rows in the range is appended at once.
+  std::vector<std::pair<size_t, size_t>> runs;
+  size_t i = 0;
+  column.rows.ForEachRun(0, column.rows.size(), [&](const Row* rows, size_t count) {
+    for (size_t k = 0; k < count; ++k, ++i) {
+      const int64_t valid = rows[k].valid_ns;
+      if (valid < min_ns || !BeforeRangeEnd(valid, max_ns)) continue;
+      if (!runs.empty() && runs.back().second == i) {
+        ++runs.back().second;
+      } else {
+        runs.emplace_back(i, i + 1);
+      }
+    }
+  });
+  for (const auto& [begin, end] : runs) AppendVersions(column, begin, end, out);
 }
 
 void MemTable::ForEachColumn(

@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <memory>
 #include <shared_mutex>
 #include <span>
 #include <string>
@@ -83,15 +84,54 @@ class MemTable {
     uint8_t tombstone;
   };
   static_assert(sizeof(Row) == 24);
+  // A column's rows in segments that never move once allocated: growth adds a segment rather
+  // than copying every row (a replay into one big memtable copied each row about twice, and
+  // faulted in both copies). Segment capacities grow by half, from 4 rows up to kMaxSegmentRows,
+  // so capacity exceeds the rows by at most a half, as with 1.5x vector growth.
+  class RowLog {
+   public:
+    static constexpr size_t kMaxSegmentRows = 4096;
+
+    size_t size() const { return size_; }
+    bool empty() const { return size_ == 0; }
+    // Appends row; returns the bytes of a segment it had to allocate (0 if none).
+    size_t Append(const Row& row) {
+      if (tail_ == tail_end_) [[unlikely]] return Grow(row);
+      *tail_++ = row;
+      ++size_;
+      return 0;
+    }
+    size_t capacity() const { return capacity_; }
+    // Calls visit(const Row* rows, size_t n) for each stored run of rows [begin, end), in order.
+    template <typename Visit>
+    void ForEachRun(size_t begin, size_t end, Visit&& visit) const;
+    // The index of the first row whose valid time is not below t; rows must be sorted.
+    size_t LowerBound(int64_t t) const;
+
+   private:
+    // Every segment but the last is full.
+    struct Segment {
+      std::unique_ptr<Row[]> rows;
+      size_t start = 0;  // index of rows[0] in the column
+      size_t capacity = 0;
+    };
+    size_t Grow(const Row& row);
+
+    std::vector<Segment> segments_;
+    Row* tail_ = nullptr;  // next free row of the last segment
+    Row* tail_end_ = nullptr;
+    size_t size_ = 0;
+    size_t capacity_ = 0;
+  };
   struct Column {
     FieldType type = FieldType::kFloat;
     // True while every append had a valid time greater than the previous one: then the column
     // is sorted with one version per point, and range lookups can binary-search.
     bool strictly_increasing = true;
-    // rows.back().valid_ns, kept beside the column's header: the apply compares each new point
-    // with it, and the rows' tail is the cache line least likely to still be cached.
+    // The last row's valid time, kept beside the column's header: the apply compares each new
+    // point with it, and the rows' tail is the cache line least likely to still be cached.
     int64_t last_valid_ns = 0;
-    std::vector<Row> rows;
+    RowLog rows;
     std::vector<std::string> strings;  // kString only: one per row
     // Heap bytes held, by capacity (what MemoryBytes sums).
     size_t HeapBytes() const;
@@ -106,6 +146,8 @@ class MemTable {
     // a writer's next line for the series usually names the same fields in the same order, so
     // one name comparison replaces a map lookup per point.
     std::vector<Columns::iterator> last_line;
+    // The shape (last_shape_ value) of the keys last_line was filled for; 0 for none.
+    uint64_t last_line_shape = 0;
   };
 
   mutable std::shared_mutex mu_;
@@ -114,6 +156,9 @@ class MemTable {
   std::unordered_map<uint64_t, SeriesColumns> series_;
   // The system time of each applied commit, in apply order (Row::commit).
   std::vector<int64_t> commit_system_ns_;
+  // Numbers each run of batch lines that share field keys (a line that writes its keys out
+  // starts one), across applies, so a series can tell that its last line had the same keys.
+  uint64_t last_shape_ = 0;
   int64_t min_system_ns_ = 0;
   int64_t max_system_ns_ = 0;
   // Relaxed: read for stats and the flush trigger, which tolerate a slightly stale value.

@@ -64,6 +64,9 @@ class WriteBatch {
 struct BatchLine {
   std::string_view series_key;
   int64_t valid_time_ns = 0;
+  // The line's field keys and types are those of the previous line, in the same order (a v3
+  // repeat): a consumer that mapped those keys once can reuse the mapping.
+  bool repeats_fields = false;
 };
 
 // Decodes payload, calling on_line once per line and on_field for each of its fields, in order.
@@ -118,6 +121,7 @@ Status DecodeWriteBatchInline(std::string_view payload, OnLine&& on_line, OnFiel
       shape_usable = true;
     }
     line.valid_time_ns = static_cast<int64_t>(time_bits);
+    line.repeats_fields = repeat;
     on_line(line);
     for (uint64_t i = 0; i < field_count; ++i) {
       std::string_view key;

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <map>
 #include <random>
 #include <string>
@@ -202,6 +203,95 @@ TEST_F(MemTableTest, MemoryBytesGrowWithDataAndCoverCapacity) {
   EXPECT_EQ(memtable_.points(), 1000u);
   EXPECT_EQ(memtable_.min_system_ns(), 100);
   EXPECT_EQ(memtable_.max_system_ns(), 100);
+}
+
+TEST_F(MemTableTest, RandomFieldSetsAndOrdersLandInTheirColumnsAcrossCommits) {
+  // Lines often repeat the previous line's field keys (the batch then writes them once and the
+  // apply reuses the series' column mapping), and sometimes name another subset or order: every
+  // value must still land in its own (series, field) column.
+  std::mt19937 rng(11);
+  const std::vector<std::string> names = {"a", "b", "c", "d"};
+  std::map<std::pair<std::string, std::string>, std::vector<std::pair<int64_t, double>>> want;
+  std::vector<std::string> shape = {"a", "b"};
+  int64_t t = 0;
+  for (int commit = 1; commit <= 30; ++commit) {
+    std::vector<std::string> lines;
+    for (int i = 0; i < 40; ++i) {
+      if (rng() % 5 == 0) {  // a new field set: a shuffled non-empty subset
+        shape = names;
+        std::shuffle(shape.begin(), shape.end(), rng);
+        shape.resize(1 + rng() % names.size());
+      }
+      const std::string host = "h" + std::to_string(rng() % 3);
+      std::string line = "m,host=" + host + " ";
+      ++t;
+      for (size_t f = 0; f < shape.size(); ++f) {
+        const double v = static_cast<double>(rng() % 10000);
+        line += (f ? "," : "") + shape[f] + "=" + std::to_string(static_cast<int>(v));
+        want[{"m,host=" + host, shape[f]}].emplace_back(t, v);
+      }
+      lines.push_back(line + " " + std::to_string(t));
+    }
+    Commit(commit, lines);
+  }
+  for (const auto& [key, points] : want) {
+    VersionColumn versions;
+    memtable_.CollectVersions(index_.Find(key.first)->id, key.second, INT64_MIN, INT64_MAX,
+                              &versions);
+    std::vector<std::pair<int64_t, double>> got;
+    ResolveVersions(versions, INT64_MIN, INT64_MAX, INT64_MAX,
+                    [&](int64_t at, const FieldValue& v) { got.emplace_back(at, v.f); });
+    EXPECT_EQ(got, points) << key.first << " " << key.second;
+  }
+}
+
+TEST_F(MemTableTest, ColumnsSpanningManySegmentsAnswerEveryRangeExactly) {
+  // Rows are stored in segments of growing size (up to 4,096 rows); range lookups binary-search
+  // across them when the column is sorted and walk them when it is not.
+  std::mt19937 rng(5);
+  std::vector<int64_t> shuffled(12000);
+  for (size_t i = 0; i < shuffled.size(); ++i) shuffled[i] = static_cast<int64_t>(i) * 10;
+  std::shuffle(shuffled.begin(), shuffled.end(), rng);
+  std::map<int64_t, double> sorted_want, unsorted_want;
+  for (int commit = 0; commit < 6; ++commit) {
+    std::vector<std::string> lines;
+    for (int i = 0; i < 5000; ++i) {
+      const int64_t t = (commit * 5000 + i) * 10;
+      lines.push_back("sorted v=" + std::to_string(t % 997) + " " + std::to_string(t));
+      sorted_want[t] = static_cast<double>(t % 997);
+      if (commit < 2 || (commit == 2 && i < 2000)) {
+        const int64_t u = shuffled[static_cast<size_t>(commit * 5000 + i)];
+        lines.push_back("unsorted v=" + std::to_string(u % 991) + " " + std::to_string(u));
+        unsorted_want[u] = static_cast<double>(u % 991);
+      }
+    }
+    Commit(commit + 1, lines);
+  }
+  auto expect_range = [&](const std::string& series, const std::map<int64_t, double>& want,
+                          int64_t lo, int64_t hi) {
+    std::vector<std::pair<int64_t, double>> expected(want.lower_bound(lo), want.lower_bound(hi));
+    EXPECT_EQ(Scan(series, 100, lo, hi), expected) << series << " [" << lo << ", " << hi << ")";
+  };
+  for (int probe = 0; probe < 200; ++probe) {
+    const int64_t a = static_cast<int64_t>(rng() % 310000) - 5000;
+    const int64_t b = static_cast<int64_t>(rng() % 310000) - 5000;
+    expect_range("sorted", sorted_want, std::min(a, b), std::max(a, b) + 1);
+    expect_range("unsorted", unsorted_want, std::min(a, b), std::max(a, b) + 1);
+  }
+  // Ranges that start and end exactly at each stored time, wherever segments begin and end.
+  for (const auto& [t, v] : sorted_want) {
+    EXPECT_EQ(Scan("sorted", 100, t, t + 1), (std::vector<std::pair<int64_t, double>>{{t, v}}));
+    if (t % 70 == 0) expect_range("sorted", sorted_want, t, t + 30);
+  }
+  expect_range("sorted", sorted_want, INT64_MIN, INT64_MAX);
+  expect_range("unsorted", unsorted_want, INT64_MIN, INT64_MAX);
+  EXPECT_EQ(memtable_.MemoryBytes(), memtable_.MemoryBytesByWalking());
+  // Everything, in series and field order, as a flush sees it.
+  size_t rows = 0;
+  memtable_.ForEachColumn([&](SeriesId, const std::string&, const VersionColumn& column) {
+    rows += column.size();
+  });
+  EXPECT_EQ(rows, sorted_want.size() + unsorted_want.size());
 }
 
 }  // namespace
