@@ -190,14 +190,23 @@ void MemTable::AppendVersions(const Column& column, size_t begin, size_t end,
   out->system_ns.resize(at + n);
   out->bits.resize(at + n);
   out->tombstone.resize(at + n);
+  // Raw pointers and a local index: a store through bits (uint64_t) could otherwise alias the
+  // index and the vectors' own pointers, and force a reload of each per row.
+  int64_t* const valid_ns = out->valid_ns.data();
+  int64_t* const system_ns = out->system_ns.data();
+  uint64_t* const bits = out->bits.data();
+  uint8_t* const tombstone = out->tombstone.data();
+  const int64_t* const commit_system_ns = commit_system_ns_.data();
   column.rows.ForEachRun(begin, end, [&](const Row* rows, size_t count) {
-    for (size_t i = 0; i < count; ++i, ++at) {
+    const size_t base = at;
+    for (size_t i = 0; i < count; ++i) {
       const Row& row = rows[i];
-      out->valid_ns[at] = row.valid_ns;
-      out->system_ns[at] = commit_system_ns_[row.commit];
-      out->bits[at] = row.bits;
-      out->tombstone[at] = row.tombstone;
+      valid_ns[base + i] = row.valid_ns;
+      system_ns[base + i] = commit_system_ns[row.commit];
+      bits[base + i] = row.bits;
+      tombstone[base + i] = row.tombstone;
     }
+    at = base + count;
   });
   if (column.type == FieldType::kString) {
     out->strings.insert(out->strings.end(), column.strings.begin() + begin,
