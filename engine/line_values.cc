@@ -1,5 +1,6 @@
 #include "engine/line_values.h"
 
+#include <algorithm>
 #include <charconv>
 #include <cmath>
 #include <iterator>
@@ -19,6 +20,15 @@ NumberParse ParseDecimalInteger(std::string_view s, bool allow_minus, bool is_un
   if (i == s.size()) return NumberParse::kInvalid;
   uint64_t acc = 0;
   bool overflow = false;
+  // 19 digits never overflow 64 bits (timestamps in nanoseconds have 19): only longer numbers
+  // pay for the check.
+  constexpr size_t kSafeDigits = 19;
+  const size_t safe_end = std::min(s.size(), i + kSafeDigits);
+  for (; i < safe_end; ++i) {
+    const auto digit = static_cast<unsigned>(static_cast<unsigned char>(s[i]) - '0');
+    if (digit > 9) return NumberParse::kInvalid;
+    acc = acc * 10 + digit;
+  }
   for (; i < s.size(); ++i) {
     const auto digit = static_cast<unsigned>(static_cast<unsigned char>(s[i]) - '0');
     if (digit > 9) return NumberParse::kInvalid;

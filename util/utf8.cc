@@ -6,15 +6,23 @@
 namespace strata {
 
 // Offset of the first byte of an invalid UTF-8 sequence (overlong forms, surrogates and code
-// points above U+10FFFF included), or npos. ASCII is checked eight bytes at a time.
+// points above U+10FFFF included), or npos. ASCII is checked a word or four at a time.
 size_t FindInvalidUtf8(std::string_view s) {
   const auto* p = reinterpret_cast<const unsigned char*>(s.data());
   const size_t n = s.size();
   size_t i = 0;
+  constexpr uint64_t kHighBits = 0x8080808080808080ULL;
+  // 32 bytes per test while the text is ASCII (a line is mostly that), then 8.
+  while (i + 32 <= n) {
+    uint64_t words[4];
+    std::memcpy(words, p + i, sizeof(words));
+    if ((words[0] | words[1] | words[2] | words[3]) & kHighBits) break;
+    i += 32;
+  }
   while (i + 8 <= n) {
     uint64_t word;
     std::memcpy(&word, p + i, sizeof(word));
-    if (word & 0x8080808080808080ULL) break;
+    if (word & kHighBits) break;
     i += 8;
   }
   while (i < n) {

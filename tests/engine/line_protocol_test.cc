@@ -312,6 +312,18 @@ TEST_F(LineProtocolTest, IntegersAtTheFastPathLimitsAreExact) {
   EXPECT_EQ(Value(6).u, 1u);
 }
 
+TEST_F(LineProtocolTest, IntegersPastNineteenDigitsAreCheckedForOverflow) {
+  // Nineteen digits cannot overflow 64 bits and are read unchecked; the checks start after.
+  ASSERT_TRUE(Ok("m a=9999999999999999999u,b=000000000000000000000042u,c=-00000000000000000000042i"));
+  EXPECT_EQ(Value(0).u, 9999999999999999999u);
+  EXPECT_EQ(Value(1).u, 42u);
+  EXPECT_EQ(Value(2).i, -42);
+  EXPECT_EQ(ErrorOf("m a=184467440737095516150u"),
+            "column 5: unsigned integer value '184467440737095516150u' out of range for field 'a'");
+  EXPECT_EQ(ErrorOf("m a=99999999999999999990u"),
+            "column 5: unsigned integer value '99999999999999999990u' out of range for field 'a'");
+}
+
 TEST_F(LineProtocolTest, NanAndInfinitySpellingsAreFloats) {
   for (const char* text : {"nan", "NaN", "NAN", "-nan", "+NaN"}) {
     EXPECT_TRUE(std::isnan(ParseFloat(text))) << text;
