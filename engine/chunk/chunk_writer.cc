@@ -16,7 +16,22 @@ BlockStats ComputeBlockStats(const VersionColumn& c, size_t begin, size_t end) {
   s.count = static_cast<uint32_t>(end - begin);
   s.min_valid_ns = c.valid_ns[begin];
   s.max_valid_ns = c.valid_ns[end - 1];  // rows are sorted by valid time
-  s.min_system_ns = s.max_system_ns = c.system_ns[begin];
+  // Times and flags first, in loops without branches the compiler can vectorize; then the
+  // values, in a loop per type (a flush computes this for every block it writes).
+  int64_t min_system = c.system_ns[begin], max_system = c.system_ns[begin];
+  bool repeated_valid = false;
+  uint8_t any_tombstone = 0;
+  for (size_t i = begin; i < end; ++i) {
+    min_system = std::min(min_system, c.system_ns[i]);
+    max_system = std::max(max_system, c.system_ns[i]);
+    any_tombstone |= c.tombstone[i];
+  }
+  for (size_t i = begin + 1; i < end; ++i) repeated_valid |= c.valid_ns[i] == c.valid_ns[i - 1];
+  s.min_system_ns = min_system;
+  s.max_system_ns = max_system;
+  if (repeated_valid) s.flags |= BlockStats::kMultipleVersions;
+  if (any_tombstone != 0) s.flags |= BlockStats::kHasTombstones;
+  const bool skip_tombstones = any_tombstone != 0;
   NeumaierSum float_sum;
   int64_t int_sum = 0;
   bool sum_exact = true;
@@ -24,33 +39,33 @@ BlockStats ComputeBlockStats(const VersionColumn& c, size_t begin, size_t end) {
   double fmin = 0, fmax = 0;
   int64_t imin = 0, imax = 0;
   uint64_t umin = 0, umax = 0;
-  for (size_t i = begin; i < end; ++i) {
-    s.min_system_ns = std::min(s.min_system_ns, c.system_ns[i]);
-    s.max_system_ns = std::max(s.max_system_ns, c.system_ns[i]);
-    if (i > begin && c.valid_ns[i] == c.valid_ns[i - 1]) s.flags |= BlockStats::kMultipleVersions;
-    if (c.tombstone[i]) {
-      s.flags |= BlockStats::kHasTombstones;
-      continue;
-    }
-    const uint64_t b = c.bits[i];
-    switch (c.type) {
-      case FieldType::kFloat: {
-        double v = std::bit_cast<double>(b);
+  switch (c.type) {
+    case FieldType::kFloat:
+      for (size_t i = begin; i < end; ++i) {
+        if (skip_tombstones && c.tombstone[i]) continue;
+        const double v = std::bit_cast<double>(c.bits[i]);
         float_sum.Add(v);
         // -0.0 counts below 0.0, so the statistics say which zero is the minimum or maximum.
         if (!have_value || v < fmin || (v == fmin && std::signbit(v))) fmin = v;
         if (!have_value || v > fmax || (v == fmax && !std::signbit(v))) fmax = v;
-        break;
+        have_value = true;
       }
-      case FieldType::kInt: {
-        auto v = static_cast<int64_t>(b);
+      break;
+    case FieldType::kInt:
+      for (size_t i = begin; i < end; ++i) {
+        if (skip_tombstones && c.tombstone[i]) continue;
+        const auto v = static_cast<int64_t>(c.bits[i]);
         if (__builtin_add_overflow(int_sum, v, &int_sum)) sum_exact = false;
         if (!have_value || v < imin) imin = v;
         if (!have_value || v > imax) imax = v;
-        break;
+        have_value = true;
       }
-      case FieldType::kUint:
-      case FieldType::kBool: {
+      break;
+    case FieldType::kUint:
+    case FieldType::kBool:
+      for (size_t i = begin; i < end; ++i) {
+        if (skip_tombstones && c.tombstone[i]) continue;
+        const uint64_t b = c.bits[i];
         int64_t as_signed;
         if (b > static_cast<uint64_t>(INT64_MAX) ||
             __builtin_add_overflow(int_sum, static_cast<int64_t>(b), &as_signed)) {
@@ -60,13 +75,12 @@ BlockStats ComputeBlockStats(const VersionColumn& c, size_t begin, size_t end) {
         }
         if (!have_value || b < umin) umin = b;
         if (!have_value || b > umax) umax = b;
-        break;
+        have_value = true;
       }
-      case FieldType::kString:
-        sum_exact = false;
-        break;
-    }
-    have_value = true;
+      break;
+    case FieldType::kString:
+      sum_exact = false;
+      break;
   }
   switch (c.type) {
     case FieldType::kFloat:

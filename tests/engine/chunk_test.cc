@@ -1,5 +1,6 @@
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <bit>
 #include <cmath>
 #include <random>
@@ -8,6 +9,7 @@
 
 #include "engine/chunk/chunk_reader.h"
 #include "engine/chunk/chunk_writer.h"
+#include "util/neumaier_sum.h"
 #include "tests/support/test_util.h"
 
 namespace strata::engine::chunk {
@@ -312,6 +314,117 @@ TEST_F(ChunkTest, BlockStatsMatchAnIndependentComputation) {
   EXPECT_EQ(std::bit_cast<double>(s0.max_bits), 4095 * 0.5);
   EXPECT_EQ(s0.flags & BlockStats::kMultipleVersions, 0);
   EXPECT_EQ(f->blocks[1].stats.count, 5000u - 4096u);
+}
+
+// BlockStats of rows [begin, end) read off the rows one at a time, as DESIGN §4 defines them.
+BlockStats ReferenceStats(const VersionColumn& c, size_t begin, size_t end) {
+  BlockStats s;
+  s.count = static_cast<uint32_t>(end - begin);
+  s.min_valid_ns = c.valid_ns[begin];
+  s.max_valid_ns = c.valid_ns[end - 1];
+  s.min_system_ns = INT64_MAX;
+  s.max_system_ns = INT64_MIN;
+  NeumaierSum float_sum;
+  __extension__ __int128 int_sum = 0;  // exact; the sum is exact while every prefix fits int64
+  bool int_sum_fits = true;
+  bool any = false;
+  for (size_t i = begin; i < end; ++i) {
+    s.min_system_ns = std::min(s.min_system_ns, c.system_ns[i]);
+    s.max_system_ns = std::max(s.max_system_ns, c.system_ns[i]);
+    if (i > begin && c.valid_ns[i] == c.valid_ns[i - 1]) s.flags |= BlockStats::kMultipleVersions;
+    if (c.tombstone[i]) {
+      s.flags |= BlockStats::kHasTombstones;
+      continue;
+    }
+    const uint64_t b = c.bits[i];
+    if (c.type == FieldType::kFloat) {
+      const double v = std::bit_cast<double>(b);
+      float_sum.Add(v);
+      const double lo = std::bit_cast<double>(s.min_bits), hi = std::bit_cast<double>(s.max_bits);
+      if (!any || v < lo || (v == lo && std::signbit(v))) s.min_bits = b;
+      if (!any || v > hi || (v == hi && !std::signbit(v))) s.max_bits = b;
+    } else if (c.type == FieldType::kInt) {
+      const auto v = static_cast<int64_t>(b);
+      int_sum += v;
+      int_sum_fits = int_sum_fits && int_sum >= INT64_MIN && int_sum <= INT64_MAX;
+      if (!any || v < static_cast<int64_t>(s.min_bits)) s.min_bits = b;
+      if (!any || v > static_cast<int64_t>(s.max_bits)) s.max_bits = b;
+    } else {
+      int_sum += b;
+      int_sum_fits = int_sum_fits && b <= static_cast<uint64_t>(INT64_MAX) && int_sum <= INT64_MAX;
+      if (!any || b < s.min_bits) s.min_bits = b;
+      if (!any || b > s.max_bits) s.max_bits = b;
+    }
+    any = true;
+  }
+  if (c.type == FieldType::kFloat) {
+    s.sum_bits = std::bit_cast<uint64_t>(float_sum.Total());
+    s.flags |= BlockStats::kSumExact | BlockStats::kZeroSignsOrdered;
+  } else if (int_sum_fits) {
+    s.sum_bits = static_cast<uint64_t>(static_cast<int64_t>(int_sum));
+    s.flags |= BlockStats::kSumExact;
+  }
+  if ((s.flags & (BlockStats::kHasTombstones | BlockStats::kMultipleVersions)) == 0) {
+    s.flags |= BlockStats::kFirstLast;
+    s.first_bits = c.bits[begin];
+    s.last_bits = c.bits[end - 1];
+  }
+  return s;
+}
+
+TEST_F(ChunkTest, BlockStatsOfEveryTypeMatchARowByRowReading) {
+  std::mt19937_64 rng(21);
+  const FieldType types[] = {FieldType::kFloat, FieldType::kInt, FieldType::kUint,
+                             FieldType::kBool};
+  for (int round = 0; round < 400; ++round) {
+    VersionColumn c;
+    c.type = types[round % 4];
+    const size_t n = 1 + rng() % 300;
+    const bool tombstones = rng() % 3 == 0, repeats = rng() % 3 == 0;
+    int64_t valid = static_cast<int64_t>(rng() % 1000) - 500;
+    for (size_t i = 0; i < n; ++i) {
+      if (!repeats || rng() % 4 != 0) valid += 1 + static_cast<int64_t>(rng() % 3);
+      const int64_t system = static_cast<int64_t>(rng() % 50);
+      FieldValue v;
+      switch (c.type) {
+        case FieldType::kFloat: {
+          const double specials[] = {0.0, -0.0, -1.5, 1e300, -1e300};
+          v = FieldValue::Float(rng() % 4 == 0 ? specials[rng() % 5]
+                                               : static_cast<double>(rng() % 2001) / 8 - 125);
+          break;
+        }
+        case FieldType::kInt:  // big values make some sums overflow
+          v = FieldValue::Int(rng() % 8 == 0 ? static_cast<int64_t>(rng())
+                                             : static_cast<int64_t>(rng() % 200) - 100);
+          break;
+        case FieldType::kUint:
+          v = FieldValue::Uint(rng() % 8 == 0 ? rng() : rng() % 200);
+          break;
+        default:
+          v = FieldValue::Bool(rng() % 2 == 0);
+          break;
+      }
+      c.Append(valid, system, v, tombstones && rng() % 5 == 0);
+    }
+    const size_t begin = rng() % n;
+    const size_t end = begin + 1 + rng() % (n - begin);
+    const BlockStats got = ComputeBlockStats(c, begin, end);
+    const BlockStats want = ReferenceStats(c, begin, end);
+    SCOPED_TRACE(::testing::Message() << "round " << round << " rows [" << begin << ", " << end << ")");
+    EXPECT_EQ(got.count, want.count);
+    EXPECT_EQ(got.min_valid_ns, want.min_valid_ns);
+    EXPECT_EQ(got.max_valid_ns, want.max_valid_ns);
+    EXPECT_EQ(got.min_system_ns, want.min_system_ns);
+    EXPECT_EQ(got.max_system_ns, want.max_system_ns);
+    EXPECT_EQ(static_cast<int>(got.flags), static_cast<int>(want.flags));
+    EXPECT_EQ(got.min_bits, want.min_bits);
+    EXPECT_EQ(got.max_bits, want.max_bits);
+    if (want.flags & BlockStats::kSumExact) {
+      EXPECT_EQ(got.sum_bits, want.sum_bits);
+    }
+    EXPECT_EQ(got.first_bits, want.first_bits);
+    EXPECT_EQ(got.last_bits, want.last_bits);
+  }
 }
 
 TEST_F(ChunkTest, VersionsOfOnePointNeverStraddleABlockBoundary) {
