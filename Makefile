@@ -52,6 +52,8 @@ $(BENCH_DATA)/cpu_h100_d1_s42.lp:
 bench: build $(BENCH_DATA)/cpu_h100_d1_s42.lp
 	STRATA_TSBS_FILE=$(BENCH_DATA)/cpu_h100_d1_s42.lp $(BUILD_DIR)/bench/parser_bench \
 	  --benchmark_repetitions=5 --benchmark_report_aggregates_only=true
+	STRATA_TSBS_FILE=$(BENCH_DATA)/cpu_h100_d1_s42.lp $(BUILD_DIR)/bench/memtable_bench \
+	  --benchmark_repetitions=5 --benchmark_report_aggregates_only=true
 	$(BUILD_DIR)/bench/wal_bench --benchmark_repetitions=3 --benchmark_report_aggregates_only=true
 	scripts/bench-load $(BUILD_DIR) $(BENCH_DATA)/cpu_h100_d1_s42.lp
 
