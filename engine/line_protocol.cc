@@ -337,11 +337,23 @@ class LineParser::Scanner {
 
   Status ParseFields() {
     parser_.field_columns_.clear();
-    for (;;) {
+    // While every key so far is the last shape's key at its position, the next one is first
+    // compared with the shape's next key instead of scanned.
+    const auto& shape = parser_.shape_fields_;
+    bool on_shape = parser_.shape_keys_plain_;
+    const char* shape_key = parser_.shape_keys_.data();
+    for (size_t i = 0;; ++i) {
       const char* key_start = p_;
       std::string_view key;
       bool escaped = false;
-      p_ = ScanName(p_, end_, kNameStop, kNameEscapable, &w_, &key, &escaped);
+      if (on_shape && i < shape.size() && IsKeyAt(p_, shape_key, shape[i].first)) {
+        key = std::string_view(p_, shape[i].first);
+        p_ += shape[i].first;  // at the '='
+        shape_key += shape[i].first;
+      } else {
+        on_shape = false;
+        p_ = ScanName(p_, end_, kNameStop, kNameEscapable, &w_, &key, &escaped);
+      }
       if (key.empty()) {
         if (!out_->fields.empty() && (p_ == end_ || *p_ == ' ' || *p_ == ',')) {
           return Error(p_, "expected a field key after ','");
@@ -364,13 +376,30 @@ class LineParser::Scanner {
       if (p_ == end_ || *p_ == ' ') break;
       ++p_;  // ','
     }
-    if (RepeatsShape()) {
+    if (on_shape ? SameShapeTypes() : RepeatsShape()) {
       out_->shape_id = parser_.shape_id_;
       return Status::OK();
     }
     STRATA_RETURN_IF_ERROR(CheckFieldKeysUnique());
     RememberShape();
     return Status::OK();
+  }
+
+  // Whether the `length` bytes at p are `key` and a '=' follows them.
+  bool IsKeyAt(const char* p, const char* key, size_t length) const {
+    return static_cast<size_t>(end_ - p) > length && p[length] == '=' &&
+           std::memcmp(p, key, length) == 0;
+  }
+
+  // For a line whose keys all matched the shape's, in order: whether it has exactly the
+  // shape's fields, of the shape's types.
+  bool SameShapeTypes() const {
+    const std::vector<Field>& fields = out_->fields;
+    if (fields.size() != parser_.shape_fields_.size()) return false;
+    for (size_t i = 0; i < fields.size(); ++i) {
+      if (fields[i].value.type != parser_.shape_fields_[i].second) return false;
+    }
+    return true;
   }
 
   bool RepeatsShape() const {
@@ -392,11 +421,14 @@ class LineParser::Scanner {
     static std::atomic<uint64_t> next_shape_id{1};
     parser_.shape_keys_.clear();
     parser_.shape_fields_.clear();
+    bool plain = true;
     for (const Field& field : out_->fields) {
       parser_.shape_keys_.append(field.key);
       parser_.shape_fields_.emplace_back(static_cast<uint32_t>(field.key.size()),
                                          field.value.type);
+      for (char c : field.key) plain = plain && (ClassOf(c) & kNameEscapable) == 0;
     }
+    parser_.shape_keys_plain_ = plain;
     parser_.shape_id_ = next_shape_id.fetch_add(1, std::memory_order_relaxed);
     out_->shape_id = parser_.shape_id_;
   }

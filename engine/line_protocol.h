@@ -84,6 +84,9 @@ class LineParser {
   std::string shape_keys_;  // the keys back to back
   std::vector<std::pair<uint32_t, FieldType>> shape_fields_;  // (key length, type)
   uint64_t shape_id_ = 0;
+  // No shape key holds a byte that ends or escapes a name: then input bytes equal to a key and
+  // followed by '=' are exactly what scanning the name would find, and the scan is skipped.
+  bool shape_keys_plain_ = false;
   std::vector<CachedPrefix> prefix_cache_;  // kPrefixCacheSlots once the first line is parsed
   std::string scratch_;  // unescaped names and the canonical series key when it is not a view
   // Reused across calls so the common path does not allocate.

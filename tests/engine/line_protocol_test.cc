@@ -606,6 +606,45 @@ TEST_F(LineProtocolTest, PrefixCacheAnswersExactlyAsAFreshParse) {
   }
 }
 
+TEST_F(LineProtocolTest, FieldSetsParseExactlyAsAFreshParserWhateverTheLastShape) {
+  // A reused parser compares each key with the last field set's key at its position before
+  // scanning it. Keys that are prefixes of each other, escaped keys, repeated keys, other types
+  // and other counts must all still parse as a fresh parser parses them.
+  std::mt19937_64 rng(23);
+  const std::vector<std::string> keys = {"a", "ab", "b", "a\\ b", "a\\,b", "a\\=b", "usage_user",
+                                         "usage_use", "x\\\\"};
+  const std::vector<std::string> values = {"1", "2i", "3u", "t", "\"s\"", "-1.5", "", "1.2.3"};
+  std::vector<std::string> last;
+  for (int i = 0; i < 20000; ++i) {
+    std::vector<std::string> fields = last;
+    if (fields.empty() || rng() % 3 == 0) {  // otherwise repeat the last keys with new values
+      fields.clear();
+      const size_t n = 1 + rng() % 4;
+      for (size_t k = 0; k < n; ++k) fields.push_back(keys[rng() % keys.size()]);
+    }
+    last = fields;
+    std::string line = "m,t=" + std::to_string(rng() % 5) + " ";
+    for (size_t k = 0; k < fields.size(); ++k) {
+      line += (k ? "," : "") + fields[k] + "=" + values[rng() % (rng() % 4 == 0 ? values.size() : 2)];
+    }
+    LineParser fresh;
+    ParsedLine expected;
+    const Status want = fresh.Parse(line, &expected);
+    const Status got = parser_.Parse(line, &out_);
+    ASSERT_EQ(got.ok(), want.ok()) << line;
+    if (!want.ok()) {
+      EXPECT_EQ(got.message(), want.message()) << line;
+      continue;
+    }
+    ASSERT_EQ(out_.fields.size(), expected.fields.size()) << line;
+    for (size_t k = 0; k < expected.fields.size(); ++k) {
+      EXPECT_EQ(out_.fields[k].key, expected.fields[k].key) << line;
+      EXPECT_EQ(out_.fields[k].value.type, expected.fields[k].value.type) << line;
+      EXPECT_EQ(out_.fields[k].value.Bits(), expected.fields[k].value.Bits()) << line;
+    }
+  }
+}
+
 TEST_F(LineProtocolTest, ShapeIdsAreEqualExactlyForEqualFieldKeysAndTypes) {
   auto shape = [&](std::string_view line) {
     EXPECT_TRUE(Ok(line)) << line;
