@@ -1,8 +1,10 @@
 #include "engine/line_values.h"
 
 #include <algorithm>
+#include <bit>
 #include <charconv>
 #include <cmath>
+#include <cstring>
 #include <iterator>
 #include <limits>
 #include <system_error>
@@ -154,9 +156,57 @@ constexpr double kExactPowersOfTen[] = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,
 
 }  // namespace
 
+namespace {
+
+// The float at q when the 8 bytes there (all readable) hold 1-7 digits with at most one '.'
+// (not first) and then ',' or ' ': classified and converted a word at a time, no loop. The
+// same arithmetic as the loop below, so the same bits. False for anything else.
+bool ParseShortDecimal(const char* q, bool negative, FieldValue* value, const char** next) {
+  constexpr uint64_t kOnes = 0x0101010101010101ULL;
+  constexpr uint64_t kHigh = 0x8080808080808080ULL;
+  uint64_t word;
+  std::memcpy(&word, q, sizeof(word));
+  const uint64_t low7 = word & ~kHigh;
+  // The high bit of each byte that is an ASCII digit: >= '0' and <= '9', never with a borrow
+  // across bytes, and not a byte >= 0x80.
+  const uint64_t digits = ((low7 | kHigh) - 0x30 * kOnes) & ((0x39 * kOnes | kHigh) - low7) &
+                          ~word & kHigh;
+  const uint64_t others = ~digits & kHigh;
+  if (others == 0) return false;  // eight digits or more
+  const int first = std::countr_zero(others) / 8;
+  if (first == 0) return false;
+  int stop = first;
+  int fraction_digits = 0;
+  uint64_t packed = word;  // the digits from byte 0, the '.' taken out
+  if (q[first] == '.') {
+    const uint64_t after_dot = others & (others - 1);
+    if (after_dot == 0) return false;
+    stop = std::countr_zero(after_dot) / 8;
+    fraction_digits = stop - first - 1;
+    const uint64_t integer_bytes = (uint64_t{1} << (8 * first)) - 1;
+    packed = (word & integer_bytes) | ((word >> 8) & ~integer_bytes);
+  }
+  if (q[stop] != ',' && q[stop] != ' ') return false;
+  const int digit_count = first + fraction_digits;
+  // Left-align the digits: the bytes below them become leading zeros.
+  packed = (packed << (8 * (8 - digit_count))) & (0x0F * kOnes);
+  packed = (packed * 2561) >> 8;
+  packed = ((packed & 0x00FF00FF00FF00FFULL) * 6553601) >> 16;
+  const uint32_t mantissa =
+      static_cast<uint32_t>(((packed & 0x0000FFFF0000FFFFULL) * 42949672960001ULL) >> 32);
+  double d = static_cast<double>(mantissa);
+  if (fraction_digits != 0) d /= kExactPowersOfTen[fraction_digits];
+  *value = FieldValue::Float(negative ? -d : d);
+  *next = q + stop;
+  return true;
+}
+
+}  // namespace
+
 bool ParseCommonNumber(const char* p, const char* end, FieldValue* value, const char** next) {
   const bool negative = *p == '-';
   const char* q = p + (negative ? 1 : 0);
+  if (end - q >= 8 && ParseShortDecimal(q, negative, value, next)) return true;
   const char* const digits_start = q;
   const char* dot = nullptr;
   uint64_t mantissa = 0;
