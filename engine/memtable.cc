@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <mutex>
+#include <new>
+#include <utility>
 
 #include "engine/write_batch.h"
 
@@ -135,49 +137,86 @@ Status MemTable::ApplyResolved(int64_t system_time_ns, std::string_view payload,
   return applied;
 }
 
+MemTable::RowLog::RowLog(RowLog&& other) noexcept
+    : head_(std::exchange(other.head_, nullptr)),
+      last_(std::exchange(other.last_, nullptr)),
+      tail_(std::exchange(other.tail_, nullptr)),
+      tail_end_(std::exchange(other.tail_end_, nullptr)),
+      size_(std::exchange(other.size_, 0)) {}
+
+MemTable::RowLog& MemTable::RowLog::operator=(RowLog&& other) noexcept {
+  if (this != &other) {
+    RowLog released(std::move(*this));  // frees what this held at the end of the scope
+    head_ = std::exchange(other.head_, nullptr);
+    last_ = std::exchange(other.last_, nullptr);
+    tail_ = std::exchange(other.tail_, nullptr);
+    tail_end_ = std::exchange(other.tail_end_, nullptr);
+    size_ = std::exchange(other.size_, 0);
+  }
+  return *this;
+}
+
+MemTable::RowLog::~RowLog() {
+  for (Segment* segment = head_; segment != nullptr;) {
+    Segment* next = segment->next;
+    ::operator delete(segment);
+    segment = next;
+  }
+}
+
 size_t MemTable::RowLog::Grow(const Row& row) {
   // Grow by half rather than doubling: memtable columns grow in lockstep, and doubling them all
   // at once would overshoot the memtable budget by up to 2x (engine.h). Start small: with a
   // million series a column may hold three points until its flush.
-  const size_t grown = std::min(kMaxSegmentRows, std::max<size_t>(4, capacity_ / 2));
-  Segment& segment = segments_.emplace_back();
-  segment.rows = std::make_unique_for_overwrite<Row[]>(grown);
-  segment.start = size_;
-  segment.capacity = grown;
-  capacity_ += grown;
-  tail_ = segment.rows.get();
+  const size_t capacity = last_ == nullptr ? 0 : last_->start + last_->capacity;
+  const size_t grown = std::min(kMaxSegmentRows, std::max<size_t>(4, capacity / 2));
+  const size_t bytes = sizeof(Segment) + grown * sizeof(Row);
+  auto* segment = static_cast<Segment*>(::operator new(bytes));
+  segment->next = nullptr;
+  segment->start = size_;
+  segment->capacity = grown;
+  (last_ == nullptr ? head_ : last_->next) = segment;
+  last_ = segment;
+  tail_ = segment->rows();
   tail_end_ = tail_ + grown;
   *tail_++ = row;
   ++size_;
-  return grown * sizeof(Row);
+  return bytes;
+}
+
+size_t MemTable::RowLog::HeapBytes() const {
+  size_t bytes = 0;
+  for (const Segment* s = head_; s != nullptr; s = s->next) {
+    bytes += sizeof(Segment) + s->capacity * sizeof(Row);
+  }
+  return bytes;
 }
 
 template <typename Visit>
 void MemTable::RowLog::ForEachRun(size_t begin, size_t end, Visit&& visit) const {
-  for (const Segment& segment : segments_) {
-    if (begin >= end) return;
-    const size_t segment_end = std::min(segment.start + segment.capacity, size_);
+  for (const Segment* segment = head_; segment != nullptr && begin < end; segment = segment->next) {
+    const size_t segment_end = segment->start + segment->Filled(size_);
     if (begin >= segment_end) continue;
     const size_t stop = std::min(end, segment_end);
-    visit(segment.rows.get() + (begin - segment.start), stop - begin);
+    visit(segment->rows() + (begin - segment->start), stop - begin);
     begin = stop;
   }
 }
 
 size_t MemTable::RowLog::LowerBound(int64_t t) const {
-  for (const Segment& segment : segments_) {
-    const size_t n = std::min(segment.capacity, size_ - segment.start);
-    if (segment.rows[n - 1].valid_ns < t) continue;  // the whole segment is below t
-    const Row* rows = segment.rows.get();
+  for (const Segment* segment = head_; segment != nullptr; segment = segment->next) {
+    const size_t n = segment->Filled(size_);
+    const Row* rows = segment->rows();
+    if (rows[n - 1].valid_ns < t) continue;  // the whole segment is below t
     const Row* at = std::lower_bound(rows, rows + n, t,
                                      [](const Row& row, int64_t v) { return row.valid_ns < v; });
-    return segment.start + static_cast<size_t>(at - rows);
+    return segment->start + static_cast<size_t>(at - rows);
   }
   return size_;
 }
 
 size_t MemTable::Column::HeapBytes() const {
-  size_t bytes = rows.capacity() * sizeof(Row) + strings.capacity() * sizeof(std::string);
+  size_t bytes = rows.HeapBytes() + strings.capacity() * sizeof(std::string);
   for (const std::string& s : strings) bytes += StringHeapBytes(s);
   return bytes;
 }

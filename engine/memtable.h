@@ -6,6 +6,7 @@
 // frozen (no more Apply) and flushed to chunk files while a new one takes writes.
 // Thread-safety: thread-safe. Apply takes an exclusive lock, reads a shared one.
 
+#include <algorithm>
 #include <atomic>
 #include <cstdint>
 #include <functional>
@@ -87,10 +88,19 @@ class MemTable {
   // A column's rows in segments that never move once allocated: growth adds a segment rather
   // than copying every row (a replay into one big memtable copied each row about twice, and
   // faulted in both copies). Segment capacities grow by half, from 4 rows up to kMaxSegmentRows,
-  // so capacity exceeds the rows by at most a half, as with 1.5x vector growth.
+  // so capacity exceeds the rows by at most a half, as with 1.5x vector growth. Segments are a
+  // list whose headers share the rows' allocation: with a million series of three points, a
+  // column is one allocation and five words.
   class RowLog {
    public:
     static constexpr size_t kMaxSegmentRows = 4096;
+
+    RowLog() = default;
+    RowLog(RowLog&& other) noexcept;
+    RowLog& operator=(RowLog&& other) noexcept;
+    RowLog(const RowLog&) = delete;
+    RowLog& operator=(const RowLog&) = delete;
+    ~RowLog();
 
     size_t size() const { return size_; }
     bool empty() const { return size_ == 0; }
@@ -101,7 +111,8 @@ class MemTable {
       ++size_;
       return 0;
     }
-    size_t capacity() const { return capacity_; }
+    // Bytes allocated for the segments, headers included (what Append's results add up to).
+    size_t HeapBytes() const;
     // Calls visit(const Row* rows, size_t n) for each stored run of rows [begin, end), in order.
     template <typename Visit>
     void ForEachRun(size_t begin, size_t end, Visit&& visit) const;
@@ -109,19 +120,23 @@ class MemTable {
     size_t LowerBound(int64_t t) const;
 
    private:
-    // Every segment but the last is full.
+    // The header of one allocation; its rows follow it. Every segment but the last is full.
     struct Segment {
-      std::unique_ptr<Row[]> rows;
-      size_t start = 0;  // index of rows[0] in the column
-      size_t capacity = 0;
+      Segment* next;
+      size_t start;  // index of the first row in the column
+      size_t capacity;
+      Row* rows() { return reinterpret_cast<Row*>(this + 1); }
+      const Row* rows() const { return reinterpret_cast<const Row*>(this + 1); }
+      size_t Filled(size_t column_size) const { return std::min(capacity, column_size - start); }
     };
+    static_assert(sizeof(Segment) % alignof(Row) == 0);
     size_t Grow(const Row& row);
 
-    std::vector<Segment> segments_;
+    Segment* head_ = nullptr;
+    Segment* last_ = nullptr;
     Row* tail_ = nullptr;  // next free row of the last segment
     Row* tail_end_ = nullptr;
     size_t size_ = 0;
-    size_t capacity_ = 0;
   };
   struct Column {
     FieldType type = FieldType::kFloat;
