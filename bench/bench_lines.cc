@@ -86,6 +86,8 @@ LineSet SynthesizeNab(int lines) {
   return set;
 }
 
+}  // namespace
+
 bool SmokeMode() {
   const char* smoke = std::getenv("STRATA_BENCH_SMOKE");
   return smoke != nullptr && std::string_view(smoke) == "1";
@@ -101,8 +103,6 @@ std::string SharedDataPath(const std::string& name) {
           : std::filesystem::path(__FILE__).parent_path().parent_path();
   return (root / ".." / "shared" / "data" / name).string();
 }
-
-}  // namespace
 
 const LineSet& TsbsLines() {
   static const LineSet set = [] {

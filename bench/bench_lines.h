@@ -16,6 +16,13 @@ struct LineSet {
   std::string problem;                  // why the set is empty, for SkipWithError
 };
 
+// Whether the bench-smoke ctest runs this binary (STRATA_BENCH_SMOKE=1): then missing data
+// sets are replaced by synthesized ones.
+bool SmokeMode();
+// The path of ../shared/data/<name> beside the source tree ($STRATA_SOURCE_DIR, else found
+// from this file's own path).
+std::string SharedDataPath(const std::string& name);
+
 // TSBS cpu-only rows from $STRATA_TSBS_FILE (../shared/peers/gen_workload.py); in smoke mode
 // without the variable, 2,000 synthesized rows of the same shape.
 const LineSet& TsbsLines();

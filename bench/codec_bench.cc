@@ -26,7 +26,6 @@
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
-#include <filesystem>
 #include <fstream>
 #include <functional>
 #include <map>
@@ -36,6 +35,7 @@
 #include <string_view>
 #include <vector>
 
+#include "bench/bench_lines.h"
 #include "engine/codec/block_compressor.h"
 #include "engine/codec/codec.h"
 #include "engine/codec/xor_float.h"
@@ -62,21 +62,8 @@ struct Data {
   Blocks<std::string_view> status;
 };
 
-bool SmokeMode() {
-  const char* smoke = std::getenv("STRATA_BENCH_SMOKE");
-  return smoke != nullptr && std::string_view(smoke) == "1";
-}
-
-std::string SharedDataPath(const std::string& name) {
-  const char* source = std::getenv("STRATA_SOURCE_DIR");
-  // CMake compiles this file by absolute path, so __FILE__ locates the tree when the variable
-  // is unset (running the binary by hand).
-  const std::filesystem::path root =
-      source != nullptr && *source != '\0'
-          ? std::filesystem::path(source)
-          : std::filesystem::path(__FILE__).parent_path().parent_path();
-  return (root / ".." / "shared" / "data" / name).string();
-}
+using bench::SharedDataPath;
+using bench::SmokeMode;
 
 // Splits each series (in first-seen order) into blocks of at most kMaxBlockPoints.
 template <typename T>
