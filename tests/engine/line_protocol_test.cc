@@ -1,5 +1,4 @@
 #include "engine/line_protocol.h"
-#include "engine/line_values.h"
 
 #include <gtest/gtest.h>
 
@@ -336,64 +335,6 @@ TEST_F(LineProtocolTest, IntegersPastNineteenDigitsAreCheckedForOverflow) {
             "column 5: unsigned integer value '184467440737095516150u' out of range for field 'a'");
   EXPECT_EQ(ErrorOf("m a=99999999999999999990u"),
             "column 5: unsigned integer value '99999999999999999990u' out of range for field 'a'");
-}
-
-TEST(LineValuesTest, ShortDecimalsAgreeWithFromCharsWhateverFollowsThem) {
-  // Decimals of up to seven digits are read eight bytes at a time when eight are readable;
-  // whatever follows a value (a terminator, a suffix, other bytes, the end) and wherever the
-  // dot is, the answer must be the byte-by-byte grammar's: -?[digits and one '.'] with 1-18
-  // digits (at most 2^53 as an integer), then ',' or ' ' or the end, valued as from_chars does.
-  std::mt19937_64 rng(29);
-  const std::string tails[] = {",x=1", " 1700000000000000000", ",", " ", "", "i,", "u ", "e3,",
-                               "x,", "\x80,", "..,", "1234567890,"};
-  for (int round = 0; round < 200000; ++round) {
-    std::string text = rng() % 4 == 0 ? "-" : "";
-    const size_t length = 1 + rng() % 9;
-    const size_t dot = rng() % 3 == 0 ? length : rng() % (length + 1);
-    for (size_t i = 0; i < length; ++i) {
-      if (i == dot) text += '.';
-      text += static_cast<char>('0' + rng() % 10);
-    }
-    if (rng() % 20 == 0) text.insert(text.size() - 1, ".");  // sometimes a second dot
-    const std::string& tail = tails[rng() % std::size(tails)];
-    const std::string buffer = text + tail;
-
-    // The byte-by-byte grammar.
-    const size_t start = text[0] == '-' ? 1 : 0;
-    size_t at = start, dots = 0;
-    while (at < buffer.size() &&
-           ((buffer[at] >= '0' && buffer[at] <= '9') || (buffer[at] == '.' && dots++ == 0))) {
-      ++at;
-    }
-    const size_t digit_count = at - start - (buffer.find('.', start) < at ? 1 : 0);
-    const bool ends = at == buffer.size() || buffer[at] == ',' || buffer[at] == ' ';
-    uint64_t mantissa = 0;
-    for (size_t i = start; i < at && digit_count <= 18; ++i) {
-      if (buffer[i] != '.') mantissa = mantissa * 10 + static_cast<uint64_t>(buffer[i] - '0');
-    }
-    // Beyond 2^53 the decimal is left to the general path (from_chars' own rounding).
-    const bool want_float =
-        digit_count >= 1 && digit_count <= 18 && mantissa <= (uint64_t{1} << 53) && ends;
-
-    FieldValue value;
-    const char* next = nullptr;
-    const bool got = line_values::ParseCommonNumber(buffer.data(), buffer.data() + buffer.size(),
-                                                    &value, &next);
-    if (want_float) {
-      ASSERT_TRUE(got) << buffer;
-      ASSERT_EQ(value.type, FieldType::kFloat) << buffer;
-      double expected = 0;
-      const auto [ptr, ec] = std::from_chars(buffer.data(), buffer.data() + at, expected);
-      ASSERT_EQ(ec, std::errc()) << buffer;
-      ASSERT_EQ(ptr, buffer.data() + at) << buffer;
-      EXPECT_EQ(std::bit_cast<uint64_t>(value.f), std::bit_cast<uint64_t>(expected)) << buffer;
-      EXPECT_EQ(next, buffer.data() + at) << buffer;
-    } else if (got) {
-      // Only an integer with its suffix may be taken otherwise.
-      EXPECT_NE(value.type, FieldType::kFloat) << buffer;
-      EXPECT_TRUE(buffer[at] == 'i' || buffer[at] == 'u') << buffer;
-    }
-  }
 }
 
 TEST_F(LineProtocolTest, NanAndInfinitySpellingsAreFloats) {
@@ -842,62 +783,6 @@ TEST_F(LineProtocolTest, CanonicalKeyRoundTripsForRandomNames) {
     ASSERT_TRUE(Ok(reparsed));
     EXPECT_EQ(out_.series_key, first_key);
   }
-}
-
-// ---- real data ----
-
-class LineProtocolDataTest : public ::testing::TestWithParam<const char*> {};
-
-TEST_P(LineProtocolDataTest, EveryLineOfTheSharedDataParses) {
-  const std::string path = strata::testing::SharedDataPath(GetParam());
-  std::ifstream in(path, std::ios::binary);
-  if (!in) GTEST_SKIP() << "data file not found: " << path;
-  LineParser parser;
-  ParsedLine out;
-  std::string line;
-  size_t line_number = 0;
-  size_t parsed = 0;
-  std::string measurement;
-  TagPairs tags;
-  while (std::getline(in, line)) {
-    ++line_number;
-    if (IsBlankOrComment(line)) continue;
-    Status s = parser.Parse(line, &out);
-    ASSERT_TRUE(s.ok()) << path << ":" << line_number << ": " << s.ToString();
-    ASSERT_FALSE(out.fields.empty());
-    ASSERT_TRUE(out.timestamp_ns.has_value());
-    ASSERT_TRUE(ParseSeriesKey(out.series_key, &measurement, &tags).ok()) << out.series_key;
-    ASSERT_EQ(measurement, out.measurement);
-    ASSERT_EQ(tags.size(), out.tags.size());
-    for (size_t i = 0; i < tags.size(); ++i) {
-      ASSERT_EQ(tags[i].first, out.tags[i].key);
-      ASSERT_EQ(tags[i].second, out.tags[i].value);
-    }
-    ++parsed;
-  }
-  EXPECT_GT(parsed, 1000u) << path;
-}
-
-INSTANTIATE_TEST_SUITE_P(SharedData, LineProtocolDataTest,
-                         ::testing::Values("nab_dev/nab_dev.lp", "melbourne_temp/melbourne_temp.lp",
-                                           "vega_weather/vega_weather.lp"));
-
-TEST(LineProtocolDataSpotTest, EscapedSpaceInVegaTagValueIsUnescaped) {
-  const std::string path = strata::testing::SharedDataPath("vega_weather/vega_weather.lp");
-  std::ifstream in(path, std::ios::binary);
-  if (!in) GTEST_SKIP() << "data file not found: " << path;
-  LineParser parser;
-  ParsedLine out;
-  std::string line;
-  while (std::getline(in, line)) {
-    if (line.find("New\\ York") == std::string::npos) continue;
-    ASSERT_TRUE(parser.Parse(line, &out).ok());
-    ASSERT_EQ(out.tags.size(), 1u);
-    EXPECT_EQ(out.tags[0].value, "New York");
-    EXPECT_EQ(out.series_key, "weather,region=New\\ York");
-    return;
-  }
-  FAIL() << "no New York line in " << path;
 }
 
 }  // namespace
