@@ -125,6 +125,8 @@ Status Engine::ReplayWal(int64_t checkpoint_ns, int64_t* last_system_time_ns) {
   std::string known_measurement;
   std::vector<std::pair<std::string, FieldType>> known_fields;
   std::vector<SeriesId> line_series;  // of the record being replayed; reused
+  // Each series key of a record is resolved once: its id and measurement, by series_number.
+  std::vector<std::pair<SeriesId, std::string_view>> by_number;
   wal::RecoveryReport report;
   uint64_t replayed = 0;
   ReplayPipeline pipeline(target.get(), &last_values_);
@@ -137,16 +139,28 @@ Status Engine::ReplayWal(int64_t checkpoint_ns, int64_t* last_system_time_ns) {
         // Field types of data not yet flushed are known only from the WAL.
         std::string_view measurement;
         size_t field_no = 0;
+        bool line_registered = false;  // every field of the line so far has its type registered
+        bool skip_fields = false;      // the line repeats the keys of a registered line
         Status typed;
         Status resolved;
         line_series.clear();
-        Status decoded = DecodeWriteBatch(
+        by_number.clear();
+        Status decoded = DecodeWriteBatchInline(
             record.payload,
             [&](const BatchLine& line) {
-              auto info = series_.GetOrCreate(line.series_key);
-              if (!info.ok() && resolved.ok()) resolved = info.status();
-              line_series.push_back(info.ok() ? (*info)->id : SeriesId{0});
-              measurement = info.ok() ? std::string_view((*info)->measurement) : "";
+              if (line.new_series) {
+                auto info = series_.GetOrCreate(line.series_key);
+                if (!info.ok() && resolved.ok()) resolved = info.status();
+                by_number.emplace_back(info.ok() ? (*info)->id : SeriesId{0},
+                                       info.ok() ? std::string_view((*info)->measurement) : "");
+              }
+              const auto& [id, line_measurement] = by_number[line.series_number];
+              line_series.push_back(id);
+              // A repeat has the previous line's keys and types: registered if its were.
+              skip_fields = line.repeats_fields && line_registered &&
+                            line_measurement == measurement;
+              measurement = line_measurement;
+              line_registered = !measurement.empty();
               if (measurement != known_measurement) {
                 known_measurement.assign(measurement);
                 known_fields.clear();
@@ -154,7 +168,7 @@ Status Engine::ReplayWal(int64_t checkpoint_ns, int64_t* last_system_time_ns) {
               field_no = 0;
             },
             [&](std::string_view key, const FieldValue& value, bool) {
-              if (measurement.empty()) return;
+              if (skip_fields || measurement.empty()) return;
               const size_t i = field_no++;
               if (i < known_fields.size() && known_fields[i].first == key &&
                   known_fields[i].second == value.type) {
@@ -162,6 +176,7 @@ Status Engine::ReplayWal(int64_t checkpoint_ns, int64_t* last_system_time_ns) {
               }
               Status s = schema_.CheckAndRegister(measurement, key, value.type);
               if (!s.ok()) {
+                line_registered = false;
                 if (typed.ok()) typed = s;
                 return;
               }

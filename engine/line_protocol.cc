@@ -244,6 +244,7 @@ class LineParser::Scanner {
     out_->measurement = slot.measurement;
     out_->tags.assign(slot.tags.begin(), slot.tags.end());
     out_->series_key = slot.series_key;
+    out_->series_token = slot.series_token;
     p_ = begin_ + raw_prefix_.size();
     while (p_ < end_ && *p_ == ' ') ++p_;
     if (p_ == end_) return Error(p_, "missing field set");
@@ -251,6 +252,9 @@ class LineParser::Scanner {
   }
 
   void RememberPrefix(LineParser::CachedPrefix* slot) const {
+    static std::atomic<uint64_t> next_series_token{1};
+    slot->series_token = next_series_token.fetch_add(1, std::memory_order_relaxed);
+    out_->series_token = slot->series_token;
     slot->prefix.assign(raw_prefix_);
     slot->series_key.assign(out_->series_key);
     slot->measurement.assign(out_->measurement);
@@ -646,6 +650,7 @@ Status LineParser::Parse(std::string_view line, ParsedLine* out) {
   out->timestamp_ns.reset();
   out->series_key = {};
   out->shape_id = 0;
+  out->series_token = 0;
   while (!line.empty() && (line.back() == ' ' || line.back() == '\t' || line.back() == '\r')) {
     line.remove_suffix(1);
   }

@@ -48,6 +48,10 @@ struct ParsedLine {
   // Lines with the same nonzero shape id have the same field keys with the same types in the
   // same order (ids are unique across parsers). 0: unknown (a line not made by LineParser).
   uint64_t shape_id = 0;
+  // Lines with the same nonzero series token have the same series_key (tokens are unique
+  // across parsers and never reused), so a consumer may key what it derived from a series key
+  // by the token instead of hashing the key. 0: unknown.
+  uint64_t series_token = 0;
 };
 
 class LineParser {
@@ -74,6 +78,7 @@ class LineParser {
     std::string measurement;
     std::string tag_text;    // every tag key and value, back to back; tags view into it
     std::vector<Tag> tags;
+    uint64_t series_token = 0;  // ParsedLine::series_token of the lines this slot parsed
   };
   // Direct-mapped by hash of the raw prefix: a miss overwrites the slot, reusing its strings.
   static constexpr size_t kPrefixCacheSlots = 4096;

@@ -20,16 +20,16 @@ Status ResolveBatchSeries(std::string_view payload, SeriesIndex& index,
                           std::vector<SeriesId>* line_series) {
   line_series->clear();
   Status first_error;
+  std::vector<SeriesId> by_number;  // each key of the batch is looked up once
   STRATA_RETURN_IF_ERROR(DecodeWriteBatchInline(
       payload,
       [&](const BatchLine& line) {
-        auto info = index.GetOrCreate(line.series_key);
-        if (!info.ok()) {
-          if (first_error.ok()) first_error = info.status();
-          line_series->push_back(SeriesId{0});
-          return;
+        if (line.new_series) {
+          auto info = index.GetOrCreate(line.series_key);
+          if (!info.ok() && first_error.ok()) first_error = info.status();
+          by_number.push_back(info.ok() ? (*info)->id : SeriesId{0});
         }
-        line_series->push_back((*info)->id);
+        line_series->push_back(by_number[line.series_number]);
       },
       [](std::string_view, const FieldValue&, bool) {}));
   return first_error;
@@ -61,6 +61,7 @@ Status MemTable::ApplyResolved(int64_t system_time_ns, std::string_view payload,
   uint64_t points = 0;
   uint64_t shape = 0;        // last_shape_ of the field keys the current line has
   bool known_shape = false;  // the current series' last_line maps exactly those keys
+  std::vector<std::pair<SeriesId, SeriesColumns*>> columns_by_number;  // by series_number
   Status applied = DecodeWriteBatchInline(
       payload,
       [&](const BatchLine& line) {
@@ -70,7 +71,10 @@ Status MemTable::ApplyResolved(int64_t system_time_ns, std::string_view payload,
           return;
         }
         const SeriesId series = line_series[line_no++];
-        current = &series_[series.value];
+        // Lines of one key share a number: the series' columns are looked up once per batch.
+        if (line.new_series) columns_by_number.emplace_back(series, &series_[series.value]);
+        const auto& [known, columns] = columns_by_number[line.series_number];
+        current = known == series ? columns : &series_[series.value];
         field_no = 0;
         valid = line.valid_time_ns;
         if (!line.repeats_fields) shape = ++last_shape_;

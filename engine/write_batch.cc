@@ -1,5 +1,6 @@
 #include "engine/write_batch.h"
 
+#include <algorithm>
 #include <bit>
 #include <cstring>
 
@@ -22,8 +23,38 @@ bool WriteBatch::RepeatsShape(const ParsedLine& line) const {
   return true;
 }
 
+void WriteBatch::PutSeries(std::string_view series_key, uint64_t series_token) {
+  if (series_token != 0) {
+    if ((tokens_ + 1) * 2 > token_slots_.size()) {
+      std::vector<TokenSlot> old(std::max<size_t>(64, token_slots_.size() * 2), TokenSlot{0, 0});
+      old.swap(token_slots_);
+      for (const TokenSlot& slot : old) {
+        if (slot.token != 0) *FindToken(slot.token) = slot;
+      }
+    }
+    TokenSlot* slot = FindToken(series_token);
+    if (slot->token == series_token) {
+      PutVarint64(&rep_, uint64_t{slot->number} + 1);
+      return;
+    }
+    *slot = TokenSlot{series_token, series_keys_};
+    ++tokens_;
+  }
+  PutVarint64(&rep_, 0);
+  PutLengthPrefixed(&rep_, series_key);
+  ++series_keys_;
+}
+
+WriteBatch::TokenSlot* WriteBatch::FindToken(uint64_t token) {
+  // Tokens count up, so a multiplicative hash spreads neighbours across the table.
+  const size_t mask = token_slots_.size() - 1;
+  size_t i = static_cast<size_t>((token * 0x9E3779B97F4A7C15ull) >> 32) & mask;
+  while (token_slots_[i].token != 0 && token_slots_[i].token != token) i = (i + 1) & mask;
+  return &token_slots_[i];
+}
+
 void WriteBatch::Add(const ParsedLine& line, int64_t valid_time_ns) {
-  PutLengthPrefixed(&rep_, line.series_key);
+  PutSeries(line.series_key, line.series_token);
   PutFixed64(&rep_, static_cast<uint64_t>(valid_time_ns));
   // Lines of one batch mostly carry the same fields (each writer sends one kind of line): then
   // a field count of 0 stands for the previous keys, a third of a TSBS line's bytes.
@@ -65,7 +96,7 @@ void WriteBatch::Add(const ParsedLine& line, int64_t valid_time_ns) {
 
 void WriteBatch::AddTombstone(std::string_view series_key, int64_t valid_time_ns,
                               std::string_view field, FieldType type) {
-  PutLengthPrefixed(&rep_, series_key);
+  PutSeries(series_key, 0);
   PutFixed64(&rep_, static_cast<uint64_t>(valid_time_ns));
   PutVarint64(&rep_, 1);
   PutLengthPrefixed(&rep_, field);
@@ -84,6 +115,13 @@ std::string WriteBatch::Release() {
   points_ = 0;
   shape_.clear();
   shape_id_ = 0;
+  if (tokens_ != 0) {
+    // Sized for a batch like this one, so a large one does not make every later one clear a
+    // large table.
+    token_slots_.assign(std::max<size_t>(64, std::bit_ceil(tokens_ * 2)), TokenSlot{0, 0});
+    tokens_ = 0;
+  }
+  series_keys_ = 0;
   return out;
 }
 

@@ -19,15 +19,17 @@
 
 namespace strata::engine {
 
-// Version 2 added tombstones, version 3 lines that repeat the previous line's field keys; older
-// batches still decode.
-inline constexpr uint8_t kWriteBatchVersion = 3;
+// Version 2 added tombstones, version 3 lines that repeat the previous line's field keys,
+// version 4 lines that refer to a series key written earlier in the batch; older batches still
+// decode.
+inline constexpr uint8_t kWriteBatchVersion = 4;
 
 class WriteBatch {
  public:
   WriteBatch();
 
-  // Appends one parsed line with its final valid time.
+  // Appends one parsed line with its final valid time. A line whose series_token an earlier
+  // line of this batch had refers to that line's series key instead of repeating it.
   void Add(const ParsedLine& line, int64_t valid_time_ns);
   // Appends a tombstone for one point: (series, field, valid time) of the given field type.
   void AddTombstone(std::string_view series_key, int64_t valid_time_ns, std::string_view field,
@@ -58,11 +60,32 @@ class WriteBatch {
   };
   std::vector<ShapeField> shape_;
   uint64_t shape_id_ = 0;  // ParsedLine::shape_id of the line shape_ came from (0: none)
+
+  // The numbers of the series keys written out, by ParsedLine::series_token: open addressing
+  // with linear probing, token 0 marks a free slot, at most half full.
+  struct TokenSlot {
+    uint64_t token;
+    uint32_t number;
+  };
+  // Writes the line's series: a reference when its token's key is in the batch already
+  // (token 0: always the key).
+  void PutSeries(std::string_view series_key, uint64_t series_token);
+  // The slot holding token, or the free slot where it belongs. The table has a free slot.
+  TokenSlot* FindToken(uint64_t token);
+
+  std::vector<TokenSlot> token_slots_;
+  size_t tokens_ = 0;
+  uint32_t series_keys_ = 0;  // series keys written out: the number of the next one
 };
 
 // One line of a decoded batch; views borrow the payload.
 struct BatchLine {
   std::string_view series_key;
+  // Lines with the same number have the same series key. Numbers count the keys a batch writes
+  // out, 0, 1, 2, ...; the first line of each number is new_series, so a consumer can resolve a
+  // key once per number and look later lines up by number (v4: by reference, see the format).
+  uint32_t series_number = 0;
+  bool new_series = true;
   int64_t valid_time_ns = 0;
   // The line's field keys and types are those of the previous line, in the same order (a v3
   // repeat): a consumer that mapped those keys once can reuse the mapping.
@@ -98,16 +121,35 @@ Status DecodeWriteBatchInline(std::string_view payload, OnLine&& on_line, OnFiel
       static_cast<uint8_t>(in[0]) > kWriteBatchVersion) {
     return BadBatch(payload, in, "unknown write batch version");
   }
+  const bool series_refs = static_cast<uint8_t>(in[0]) >= 4;
   in.remove_prefix(1);
   // The field keys and types of the last line that wrote them out (v3 repeats them).
   std::vector<std::pair<std::string_view, FieldType>> shape;
   bool shape_usable = false;  // no tombstone in that line
+  // The series keys written out so far, by number (v4 refers to them).
+  std::vector<std::string_view> series_keys;
+  uint32_t series_count = 0;  // before v4 every line writes its key out
   while (!in.empty()) {
     BatchLine line;
     uint64_t time_bits;
     uint64_t field_count;
-    if (!GetLengthPrefixed(&in, &line.series_key) || line.series_key.empty()) {
-      return BadBatch(payload, in, "bad series key");
+    uint64_t series_ref = 0;
+    if (series_refs && !GetVarint64(&in, &series_ref)) {
+      return BadBatch(payload, in, "bad series reference");
+    }
+    if (series_ref != 0) {
+      if (series_ref > series_keys.size()) {
+        return BadBatch(payload, in, "series reference to a key not yet written");
+      }
+      line.series_number = static_cast<uint32_t>(series_ref - 1);
+      line.series_key = series_keys[line.series_number];
+      line.new_series = false;
+    } else {
+      if (!GetLengthPrefixed(&in, &line.series_key) || line.series_key.empty()) {
+        return BadBatch(payload, in, "bad series key");
+      }
+      line.series_number = series_count++;
+      if (series_refs) series_keys.push_back(line.series_key);
     }
     if (!GetFixed64(&in, &time_bits)) return BadBatch(payload, in, "truncated valid time");
     if (!GetVarint64(&in, &field_count)) return BadBatch(payload, in, "bad field count");

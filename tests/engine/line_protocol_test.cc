@@ -646,28 +646,6 @@ TEST_F(LineProtocolTest, FieldSetsParseExactlyAsAFreshParserWhateverTheLastShape
   }
 }
 
-TEST_F(LineProtocolTest, ShapeIdsAreEqualExactlyForEqualFieldKeysAndTypes) {
-  auto shape = [&](std::string_view line) {
-    EXPECT_TRUE(Ok(line)) << line;
-    return out_.shape_id;
-  };
-  const uint64_t first = shape("cpu,host=a u=1,s=2 1");
-  EXPECT_NE(first, 0u);
-  EXPECT_EQ(shape("cpu,host=b u=5,s=-2.5 2"), first) << "other series and values, same fields";
-  EXPECT_EQ(shape("mem,host=b u=5,s=3"), first) << "the shape is the field set alone";
-  const uint64_t int_s = shape("cpu,host=a u=1,s=2i 3");
-  EXPECT_NE(int_s, first) << "a type differs";
-  EXPECT_NE(shape("cpu,host=a s=2,u=1 4"), int_s) << "order differs";
-  EXPECT_NE(shape("cpu,host=a u=1 5"), first) << "fewer fields";
-  EXPECT_FALSE(parser_.Parse("cpu,host=a u=1,u=2 6", &out_).ok()) << "repeated key";
-  EXPECT_FALSE(parser_.Parse("cpu,host=a u=1,u=2 6", &out_).ok()) << "and again";
-  const uint64_t again = shape("cpu,host=a u=1,s=2 7");
-  EXPECT_NE(again, 0u);
-  LineParser other;
-  ASSERT_TRUE(other.Parse("cpu,host=a u=1,s=2 8", &out_).ok());
-  EXPECT_NE(out_.shape_id, again) << "ids are unique across parsers";
-}
-
 TEST_F(LineProtocolTest, ViewsIntoScratchSurviveTheWholeParse) {
   // Every name needs unescaping and the key is rebuilt, so all views point into scratch; a
   // buffer that moved while parsing would show up here (and under ASan).

@@ -3,7 +3,9 @@
 //   - fields are non-empty and their keys unique; tags are sorted by key and unique;
 //   - "<series_key> f=1" parses back to the same measurement and tags and the same key;
 //   - ParseSeriesKey inverts the key;
-//   - a parser that has seen earlier lines (its prefix cache) answers as a fresh parser does.
+//   - a parser that has seen earlier lines (its prefix cache) answers as a fresh parser does;
+//   - the accepted lines, added to one write batch (which refers to a key it wrote earlier when
+//     the parser gave two lines the same series token), decode to their own series keys.
 // Errors are fine (most fuzz input is malformed); crashes, sanitizer reports and aborts are not.
 
 #include <cstddef>
@@ -16,6 +18,7 @@
 #include <vector>
 
 #include "engine/line_protocol.h"
+#include "engine/write_batch.h"
 
 namespace {
 
@@ -112,6 +115,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const strata::engine::Precision precision = size > 0 ? kPrecisions[data[0] % 4] : kPrecisions[0];
   LineParser parser(precision);
   ParsedLine parsed;
+  strata::engine::WriteBatch batch;
+  std::vector<std::string> batch_keys;
   size_t start = 0;
   while (start <= input.size()) {
     size_t end = input.find('\n', start);
@@ -120,8 +125,26 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     (void)strata::engine::IsBlankOrComment(line);
     const strata::Status status = parser.Parse(line, &parsed);
     CheckSameAsFresh(line, precision, status, parsed);
-    if (status.ok()) CheckParsed(line, parsed);
+    if (status.ok()) {
+      CheckParsed(line, parsed);
+      batch.Add(parsed, 0);
+      batch_keys.emplace_back(parsed.series_key);
+    }
     start = end + 1;
+  }
+  size_t decoded_lines = 0;
+  const std::string payload = batch.Release();
+  const strata::Status decoded = strata::engine::DecodeWriteBatch(
+      payload,
+      [&](const strata::engine::BatchLine& line) {
+        if (decoded_lines >= batch_keys.size() || line.series_key != batch_keys[decoded_lines]) {
+          Fail("a write batch line decodes to another series key", line.series_key);
+        }
+        ++decoded_lines;
+      },
+      [](std::string_view, const strata::engine::FieldValue&, bool) {});
+  if (!decoded.ok() || decoded_lines != batch_keys.size()) {
+    Fail("the write batch of the accepted lines does not decode", decoded.message());
   }
   return 0;
 }
