@@ -2,7 +2,8 @@
 //
 //   BM_EncodeTsbsBatches  parse every TSBS line and append it to a WriteBatch, cut at 4 MiB as a
 //                         connection cuts its commits (server/limits.h)
-//   BM_ResolveTsbsSeries  ResolveBatchSeries of every batch (the committing thread's work)
+//   BM_ResolveTsbsSeries  ResolveBatchSeries of every batch (WAL replay's work; a live commit
+//                         resolves from the key spans its batch hands out, without decoding)
 //   BM_ApplyTsbsBatches   MemTable::ApplyResolved of every batch into a fresh memtable (the one
 //                         thread that applies commits in WAL order; also WAL replay's work)
 //
@@ -94,15 +95,15 @@ void BM_ResolveTsbsSeries(benchmark::State& state) {
     return;
   }
   SeriesIndex index;
-  std::vector<SeriesId> line_series;
+  std::vector<SeriesId> series_by_number;
   for (auto _ : state) {
     for (const std::string& payload : batches.payloads) {
-      if (!ResolveBatchSeries(payload, index, &line_series).ok()) {
+      if (!ResolveBatchSeries(payload, index, &series_by_number).ok()) {
         state.SkipWithError("a batch did not resolve");
         return;
       }
     }
-    benchmark::DoNotOptimize(line_series.data());
+    benchmark::DoNotOptimize(series_by_number.data());
   }
   state.SetItemsProcessed(static_cast<int64_t>(state.iterations() * batches.points));
 }

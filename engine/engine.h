@@ -326,7 +326,7 @@ class Engine {
   Status ReplayWal(int64_t checkpoint_ns, int64_t* last_system_time_ns);
   // engine_write.cc
   void OnCommitted(const Status& status, int64_t system_time_ns, std::string_view payload,
-                   std::span<const SeriesId> line_series);
+                   std::span<const SeriesId> series_by_number);
   // engine_flush.cc
   void FlushLoop();
   // Writes the frozen memtable's chunk files and commits them; *committed tells whether the

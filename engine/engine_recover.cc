@@ -124,9 +124,10 @@ Status Engine::ReplayWal(int64_t checkpoint_ns, int64_t* last_system_time_ns) {
   // repeat their predecessor's fields, which then need no Schema lookup.
   std::string known_measurement;
   std::vector<std::pair<std::string, FieldType>> known_fields;
-  std::vector<SeriesId> line_series;  // of the record being replayed; reused
-  // Each series key of a record is resolved once: its id and measurement, by series_number.
-  std::vector<std::pair<SeriesId, std::string_view>> by_number;
+  // The series of the record being replayed and their measurements, by series_number (each
+  // key of a record is resolved once); reused.
+  std::vector<SeriesId> series_by_number;
+  std::vector<std::string_view> measurement_by_number;
   wal::RecoveryReport report;
   uint64_t replayed = 0;
   ReplayPipeline pipeline(target.get(), &last_values_);
@@ -143,19 +144,19 @@ Status Engine::ReplayWal(int64_t checkpoint_ns, int64_t* last_system_time_ns) {
         bool skip_fields = false;      // the line repeats the keys of a registered line
         Status typed;
         Status resolved;
-        line_series.clear();
-        by_number.clear();
+        series_by_number.clear();
+        measurement_by_number.clear();
         Status decoded = DecodeWriteBatchInline(
             record.payload,
             [&](const BatchLine& line) {
               if (line.new_series) {
                 auto info = series_.GetOrCreate(line.series_key);
                 if (!info.ok() && resolved.ok()) resolved = info.status();
-                by_number.emplace_back(info.ok() ? (*info)->id : SeriesId{0},
-                                       info.ok() ? std::string_view((*info)->measurement) : "");
+                series_by_number.push_back(info.ok() ? (*info)->id : SeriesId{0});
+                measurement_by_number.push_back(info.ok() ? std::string_view((*info)->measurement)
+                                                          : std::string_view());
               }
-              const auto& [id, line_measurement] = by_number[line.series_number];
-              line_series.push_back(id);
+              const std::string_view line_measurement = measurement_by_number[line.series_number];
               // A repeat has the previous line's keys and types: registered if its were.
               skip_fields = line.repeats_fields && line_registered &&
                             line_measurement == measurement;
@@ -193,7 +194,7 @@ Status Engine::ReplayWal(int64_t checkpoint_ns, int64_t* last_system_time_ns) {
                      typed.ToString());
         }
         return pipeline.Add(segment, record.offset, record.system_time_ns, record.payload,
-                            line_series);
+                            series_by_number);
       },
       &report);
   // Every record read must be applied (or have failed) before the memtable is anyone else's.

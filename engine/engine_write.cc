@@ -23,11 +23,18 @@ Status Engine::AddLine(const ParsedLine& line, int64_t default_time_ns, WriteBat
 }
 
 Result<SystemTime> Engine::Commit(WriteBatch* batch) {
-  std::string payload = batch->Release();
+  std::vector<WriteBatch::KeySpan> series_keys;
+  std::string payload = batch->Release(&series_keys);
   // Series are resolved here, on the writer's thread, rather than by the single thread that
-  // applies commits in WAL order: that thread is ingest's bottleneck.
-  std::vector<SeriesId> line_series;
-  STRATA_RETURN_IF_ERROR(ResolveBatchSeries(payload, series_, &line_series));
+  // applies commits in WAL order: that thread is ingest's bottleneck. The batch says where its
+  // keys are, so the payload is not decoded for them.
+  std::vector<SeriesId> series_by_number;
+  series_by_number.reserve(series_keys.size());
+  for (const WriteBatch::KeySpan& key : series_keys) {
+    STRATA_ASSIGN_OR_RETURN(const SeriesInfo* info,
+                            series_.GetOrCreate(std::string_view(payload).substr(key.offset, key.length)));
+    series_by_number.push_back(info->id);
+  }
   {
     MutexLock lock(&mu_);
     // Backpressure, so memtables never hold more than the budget: wait while a frozen memtable
@@ -50,22 +57,22 @@ Result<SystemTime> Engine::Commit(WriteBatch* batch) {
   }
   STRATA_ASSIGN_OR_RETURN(int64_t system_time_ns,
                           wal_->Append(std::move(payload),
-                                       [this, line_series = std::move(line_series)](
+                                       [this, series_by_number = std::move(series_by_number)](
                                            const Status& status, int64_t t, std::string_view record) {
-                                         OnCommitted(status, t, record, line_series);
+                                         OnCommitted(status, t, record, series_by_number);
                                        }));
   return SystemTime{system_time_ns};
 }
 
 void Engine::OnCommitted(const Status& status, int64_t system_time_ns, std::string_view payload,
-                         std::span<const SeriesId> line_series) {
+                         std::span<const SeriesId> series_by_number) {
   MutexLock apply_lock(&apply_mu_);
   std::shared_ptr<MemTable> target;
   {
     MutexLock lock(&mu_);
     target = active_;
   }
-  Status applied = status.ok() ? target->ApplyResolved(system_time_ns, payload, line_series, &last_values_)
+  Status applied = status.ok() ? target->ApplyResolved(system_time_ns, payload, series_by_number, &last_values_)
                                 : status;
   MutexLock lock(&mu_);
   if (!applied.ok()) {

@@ -17,19 +17,16 @@ size_t StringHeapBytes(const std::string& s) { return s.capacity() > 15 ? s.capa
 }  // namespace
 
 Status ResolveBatchSeries(std::string_view payload, SeriesIndex& index,
-                          std::vector<SeriesId>* line_series) {
-  line_series->clear();
+                          std::vector<SeriesId>* series_by_number) {
+  series_by_number->clear();
   Status first_error;
-  std::vector<SeriesId> by_number;  // each key of the batch is looked up once
   STRATA_RETURN_IF_ERROR(DecodeWriteBatchInline(
       payload,
       [&](const BatchLine& line) {
-        if (line.new_series) {
-          auto info = index.GetOrCreate(line.series_key);
-          if (!info.ok() && first_error.ok()) first_error = info.status();
-          by_number.push_back(info.ok() ? (*info)->id : SeriesId{0});
-        }
-        line_series->push_back(by_number[line.series_number]);
+        if (!line.new_series) return;
+        auto info = index.GetOrCreate(line.series_key);
+        if (!info.ok() && first_error.ok()) first_error = info.status();
+        series_by_number->push_back(info.ok() ? (*info)->id : SeriesId{0});
       },
       [](std::string_view, const FieldValue&, bool) {}));
   return first_error;
@@ -38,13 +35,13 @@ Status ResolveBatchSeries(std::string_view payload, SeriesIndex& index,
 Status MemTable::Apply(int64_t system_time_ns, std::string_view payload, SeriesIndex& index,
                        LastValueCache* last_values) {
   // Resolve series first, outside the memtable lock, so a corrupt payload changes nothing here.
-  std::vector<SeriesId> line_series;
-  STRATA_RETURN_IF_ERROR(ResolveBatchSeries(payload, index, &line_series));
-  return ApplyResolved(system_time_ns, payload, line_series, last_values);
+  std::vector<SeriesId> series_by_number;
+  STRATA_RETURN_IF_ERROR(ResolveBatchSeries(payload, index, &series_by_number));
+  return ApplyResolved(system_time_ns, payload, series_by_number, last_values);
 }
 
 Status MemTable::ApplyResolved(int64_t system_time_ns, std::string_view payload,
-                               std::span<const SeriesId> line_series,
+                               std::span<const SeriesId> series_by_number,
                                LastValueCache* last_values) {
   std::unique_lock lock(mu_);
   // Released before the memtable lock: a fill's scan then sees the whole batch.
@@ -54,27 +51,27 @@ Status MemTable::ApplyResolved(int64_t system_time_ns, std::string_view payload,
   commit_system_ns_.push_back(system_time_ns);
   int64_t bytes_delta =
       static_cast<int64_t>((commit_system_ns_.capacity() - commits_capacity) * sizeof(int64_t));
-  size_t line_no = 0;
+  size_t unresolved_lines = 0;
   SeriesColumns* current = nullptr;
   size_t field_no = 0;  // position of the field in its line
   int64_t valid = 0;
   uint64_t points = 0;
   uint64_t shape = 0;        // last_shape_ of the field keys the current line has
   bool known_shape = false;  // the current series' last_line maps exactly those keys
-  std::vector<std::pair<SeriesId, SeriesColumns*>> columns_by_number;  // by series_number
+  // Each series' columns, looked up once per batch; filled as numbers first appear.
+  std::vector<SeriesColumns*> columns_by_number(series_by_number.size(), nullptr);
   Status applied = DecodeWriteBatchInline(
       payload,
       [&](const BatchLine& line) {
-        if (line_no >= line_series.size()) {
+        if (line.series_number >= series_by_number.size()) {
           current = nullptr;
-          ++line_no;
+          ++unresolved_lines;
           return;
         }
-        const SeriesId series = line_series[line_no++];
-        // Lines of one key share a number: the series' columns are looked up once per batch.
-        if (line.new_series) columns_by_number.emplace_back(series, &series_[series.value]);
-        const auto& [known, columns] = columns_by_number[line.series_number];
-        current = known == series ? columns : &series_[series.value];
+        const SeriesId series = series_by_number[line.series_number];
+        SeriesColumns*& columns = columns_by_number[line.series_number];
+        if (columns == nullptr) columns = &series_[series.value];
+        current = columns;
         field_no = 0;
         valid = line.valid_time_ns;
         if (!line.repeats_fields) shape = ++last_shape_;
@@ -134,9 +131,10 @@ Status MemTable::ApplyResolved(int64_t system_time_ns, std::string_view payload,
   }
   points_.fetch_add(points, std::memory_order_relaxed);
   bytes_.fetch_add(static_cast<uint64_t>(bytes_delta), std::memory_order_relaxed);
-  if (applied.ok() && line_no > line_series.size()) {
-    return Status::Corruption("write batch has " + std::to_string(line_no) + " lines, " +
-                              std::to_string(line_series.size()) + " resolved series");
+  if (applied.ok() && unresolved_lines > 0) {
+    return Status::Corruption("write batch has " + std::to_string(unresolved_lines) +
+                              " lines of series not resolved (" +
+                              std::to_string(series_by_number.size()) + " resolved)");
   }
   return applied;
 }

@@ -31,10 +31,11 @@ namespace strata::engine {
 // scan and are valid only during the call.
 using PointVisitor = std::function<void(int64_t valid_time_ns, const FieldValue& value)>;
 
-// The series of every line of a write-batch payload, in line order, created in index if new.
-// Corruption if the payload does not decode or a series key does not parse.
+// The series of each series key a write-batch payload writes out, by number
+// (BatchLine::series_number), created in index if new. Corruption if the payload does not
+// decode or a series key does not parse.
 Status ResolveBatchSeries(std::string_view payload, SeriesIndex& index,
-                          std::vector<SeriesId>* line_series);
+                          std::vector<SeriesId>* series_by_number);
 
 class MemTable {
  public:
@@ -47,12 +48,13 @@ class MemTable {
   // is applied. last_values (optional) is told of every applied point (last_value_cache.h).
   Status Apply(int64_t system_time_ns, std::string_view payload, SeriesIndex& index,
                LastValueCache* last_values = nullptr);
-  // Apply with the series of payload's lines already resolved, in line order (ResolveBatchSeries
-  // of the same payload, which also proved that it decodes): the writer resolves them before
-  // the WAL, so the one thread that applies commits decodes each payload once. A payload with
-  // more lines than line_series is Corruption, and its extra lines are skipped.
+  // Apply with the payload's series already resolved, by number (as ResolveBatchSeries or
+  // WriteBatch::Release give them): the writer resolves them before the WAL, so the one thread
+  // that applies commits never looks a series key up. A line whose number has no series in
+  // series_by_number is Corruption, and such lines are skipped.
   Status ApplyResolved(int64_t system_time_ns, std::string_view payload,
-                       std::span<const SeriesId> line_series, LastValueCache* last_values = nullptr);
+                       std::span<const SeriesId> series_by_number,
+                       LastValueCache* last_values = nullptr);
 
   // Appends to *out every version of (series, field) with valid time in [min_ns, max_ns), in
   // arrival order (ResolveVersions picks the visible ones). *out's type is set if it is empty.

@@ -10,7 +10,7 @@ ReplayPipeline::ReplayPipeline(MemTable* target, LastValueCache* last_values)
 ReplayPipeline::~ReplayPipeline() { Finish().IgnoreError(); }
 
 Status ReplayPipeline::Add(uint64_t segment, uint64_t offset, int64_t system_time_ns,
-                           std::string_view payload, std::span<const SeriesId> line_series) {
+                           std::string_view payload, std::span<const SeriesId> series_by_number) {
   Record record;
   record.segment = segment;
   record.offset = offset;
@@ -18,10 +18,10 @@ Status ReplayPipeline::Add(uint64_t segment, uint64_t offset, int64_t system_tim
   record.payload_begin = current_.payloads.size();
   record.payload_size = payload.size();
   record.series_begin = current_.series.size();
-  record.series_size = line_series.size();
+  record.series_size = series_by_number.size();
   if (current_.payloads.empty()) current_.payloads.reserve(kBatchBytes + payload.size());
   current_.payloads.append(payload);
-  current_.series.insert(current_.series.end(), line_series.begin(), line_series.end());
+  current_.series.insert(current_.series.end(), series_by_number.begin(), series_by_number.end());
   current_.records.push_back(record);
   if (current_.payloads.size() < kBatchBytes) return Status::OK();
   HandOver();

@@ -30,11 +30,11 @@ class ReplayPipeline {
   ReplayPipeline(const ReplayPipeline&) = delete;
   ReplayPipeline& operator=(const ReplayPipeline&) = delete;
 
-  // Queues one record (copying its payload) with the series of its lines in order. Blocks while
-  // the queue is full. Returns the first apply error so far, with the segment and offset of the
+  // Queues one record (copying its payload) with its series by number (ResolveBatchSeries).
+  // Blocks while the queue is full. Returns the first apply error so far, with the segment and offset of the
   // record that caused it: the caller then stops adding.
   Status Add(uint64_t segment, uint64_t offset, int64_t system_time_ns, std::string_view payload,
-             std::span<const SeriesId> line_series);
+             std::span<const SeriesId> series_by_number);
   // Applies everything queued, stops the thread and returns the first apply error.
   Status Finish();
 

@@ -37,12 +37,12 @@ void WriteBatch::PutSeries(std::string_view series_key, uint64_t series_token) {
       PutVarint64(&rep_, uint64_t{slot->number} + 1);
       return;
     }
-    *slot = TokenSlot{series_token, series_keys_};
+    *slot = TokenSlot{series_token, static_cast<uint32_t>(series_keys_.size())};
     ++tokens_;
   }
   PutVarint64(&rep_, 0);
   PutLengthPrefixed(&rep_, series_key);
-  ++series_keys_;
+  series_keys_.push_back(KeySpan{rep_.size() - series_key.size(), series_key.size()});
 }
 
 WriteBatch::TokenSlot* WriteBatch::FindToken(uint64_t token) {
@@ -107,7 +107,7 @@ void WriteBatch::AddTombstone(std::string_view series_key, int64_t valid_time_ns
   ++points_;
 }
 
-std::string WriteBatch::Release() {
+std::string WriteBatch::Release(std::vector<KeySpan>* series_keys) {
   std::string out = std::move(rep_);
   rep_.clear();
   rep_.push_back(static_cast<char>(kWriteBatchVersion));
@@ -121,7 +121,10 @@ std::string WriteBatch::Release() {
     token_slots_.assign(std::max<size_t>(64, std::bit_ceil(tokens_ * 2)), TokenSlot{0, 0});
     tokens_ = 0;
   }
-  series_keys_ = 0;
+  if (series_keys != nullptr) {
+    series_keys->swap(series_keys_);
+  }
+  series_keys_.clear();
   return out;
 }
 

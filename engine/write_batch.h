@@ -40,8 +40,15 @@ class WriteBatch {
   bool empty() const { return lines_ == 0; }
   size_t bytes() const { return rep_.size(); }
 
-  // Hands out the encoded payload and leaves the batch empty.
-  std::string Release();
+  // Where one series key the batch wrote out lies in its payload.
+  struct KeySpan {
+    size_t offset;
+    size_t length;
+  };
+  // Hands out the encoded payload and leaves the batch empty. *series_keys (optional) gets where
+  // each series key the payload writes out lies in it, by number (BatchLine::series_number):
+  // the writer resolves series from them without decoding the payload.
+  std::string Release(std::vector<KeySpan>* series_keys = nullptr);
 
  private:
   // Whether the line's fields have the keys and types, in order, of the last line whose keys
@@ -75,7 +82,7 @@ class WriteBatch {
 
   std::vector<TokenSlot> token_slots_;
   size_t tokens_ = 0;
-  uint32_t series_keys_ = 0;  // series keys written out: the number of the next one
+  std::vector<KeySpan> series_keys_;  // written out, by number
 };
 
 // One line of a decoded batch; views borrow the payload.

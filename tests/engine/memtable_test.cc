@@ -163,15 +163,17 @@ TEST_F(MemTableTest, ResolvedSeriesAreTheOnesApplied) {
   EXPECT_EQ(Scan("m,h=b", 100), (std::vector<std::pair<int64_t, double>>{{10, 1}}));
 }
 
-TEST_F(MemTableTest, FewerResolvedSeriesThanLinesIsCorruption) {
-  const std::string payload = Payload({"m,h=a v=1 10", "m,h=b v=2 10"});
+TEST_F(MemTableTest, FewerResolvedSeriesThanKeysIsCorruption) {
+  const std::string payload = Payload({"m,h=a v=1 10", "m,h=b v=2 10", "m,h=b v=3 11"});
   std::vector<SeriesId> ids;
   ASSERT_TRUE(ResolveBatchSeries(payload, index_, &ids).ok());
+  ASSERT_EQ(ids.size(), 2u) << "one per key, not per line";
   ids.pop_back();
   Status s = memtable_.ApplyResolved(100, payload, ids);
   EXPECT_TRUE(s.IsCorruption()) << s.ToString();
-  EXPECT_NE(s.message().find("2 lines, 1 resolved"), std::string::npos) << s.ToString();
-  EXPECT_EQ(memtable_.points(), 1u);  // the resolved line; the other is skipped, not misfiled
+  EXPECT_NE(s.message().find("2 lines of series not resolved (1 resolved)"), std::string::npos)
+      << s.ToString();
+  EXPECT_EQ(memtable_.points(), 1u);  // the resolved line; the others are skipped, not misfiled
 }
 
 TEST_F(MemTableTest, AnUnparsableSeriesKeyFailsTheResolution) {

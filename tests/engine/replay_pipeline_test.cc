@@ -73,11 +73,12 @@ TEST(ReplayPipelineTest, AppliesEveryRecordInOrderLikeApplyingThemOneByOne) {
   {
     ReplayPipeline pipeline(&memtable, nullptr);
     std::thread adder([&] {
-      std::vector<SeriesId> line_series;
+      std::vector<SeriesId> series_by_number;
       for (size_t i = 1; i < records.size(); ++i) {
-        ASSERT_TRUE(ResolveBatchSeries(records[i].payload, index, &line_series).ok());
-        ASSERT_TRUE(
-            pipeline.Add(1, i, records[i].system_time_ns, records[i].payload, line_series).ok());
+        ASSERT_TRUE(ResolveBatchSeries(records[i].payload, index, &series_by_number).ok());
+        ASSERT_TRUE(pipeline.Add(1, i, records[i].system_time_ns, records[i].payload,
+                                 series_by_number)
+                        .ok());
       }
     });
     // Holding the memtable's read lock a while stalls the applier, so batches pile up in the
