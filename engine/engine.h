@@ -400,6 +400,10 @@ class Engine {
   mutable Mutex mu_;
   CondVar visible_cv_{&mu_};  // visible_upto_ns_ advanced or bg_error_ set
   CondVar flush_cv_{&mu_};    // flush requested, finished, or stopping; memtable space freed
+  // The blocks memtables allocate rows from: a flushed memtable's blocks go back here (up to the
+  // memtable budget) for the next one.
+  const std::shared_ptr<BlockPool> row_blocks_ =
+      std::make_shared<BlockPool>(options_.memtable_budget_bytes);
   std::shared_ptr<MemTable> active_ GUARDED_BY(mu_);
   // Frozen memtables being flushed (at most one: a failed flush is retried before the next
   // freeze), and the checkpoint the frozen one's flush records.

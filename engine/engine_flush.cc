@@ -66,7 +66,7 @@ void Engine::FlushLoop() {
           frozen = active_;
           immutables_.push_back(frozen);
           frozen_checkpoint_ns_ = checkpoint_ns;
-          active_ = std::make_shared<MemTable>();
+          active_ = std::make_shared<MemTable>(row_blocks_);
           active_since_ = std::chrono::steady_clock::now();
         }
       }

@@ -77,7 +77,7 @@ Status Engine::LoadCatalog(int64_t* checkpoint_ns, int64_t* high_water_ns) {
   MutexLock lock(&mu_);
   rollups_ = std::make_shared<const std::vector<RollupDef>>(std::move(state.rollups));
   files_ = std::move(files);
-  active_ = std::make_shared<MemTable>();
+  active_ = std::make_shared<MemTable>(row_blocks_);
   return Status::OK();
 }
 

@@ -121,7 +121,7 @@ Status MemTable::ApplyResolved(int64_t system_time_ns, std::string_view payload,
           bytes_delta += static_cast<int64_t>(StringHeapBytes(column.strings.back()));
         }
         bytes_delta += static_cast<int64_t>(column.rows.Append(
-            Row{valid, value.Bits(), commit, static_cast<uint8_t>(tombstone ? 1 : 0)}));
+            Row{valid, value.Bits(), commit, static_cast<uint8_t>(tombstone ? 1 : 0)}, row_arena_));
         observed.Field(key, valid, value, tombstone);
         ++points;
       });
@@ -148,7 +148,6 @@ MemTable::RowLog::RowLog(RowLog&& other) noexcept
 
 MemTable::RowLog& MemTable::RowLog::operator=(RowLog&& other) noexcept {
   if (this != &other) {
-    RowLog released(std::move(*this));  // frees what this held at the end of the scope
     head_ = std::exchange(other.head_, nullptr);
     last_ = std::exchange(other.last_, nullptr);
     tail_ = std::exchange(other.tail_, nullptr);
@@ -158,22 +157,14 @@ MemTable::RowLog& MemTable::RowLog::operator=(RowLog&& other) noexcept {
   return *this;
 }
 
-MemTable::RowLog::~RowLog() {
-  for (Segment* segment = head_; segment != nullptr;) {
-    Segment* next = segment->next;
-    ::operator delete(segment);
-    segment = next;
-  }
-}
-
-size_t MemTable::RowLog::Grow(const Row& row) {
+size_t MemTable::RowLog::Grow(const Row& row, BlockArena& arena) {
   // Grow by half rather than doubling: memtable columns grow in lockstep, and doubling them all
   // at once would overshoot the memtable budget by up to 2x (engine.h). Start small: with a
   // million series a column may hold three points until its flush.
   const size_t capacity = last_ == nullptr ? 0 : last_->start + last_->capacity;
   const size_t grown = std::min(kMaxSegmentRows, std::max<size_t>(4, capacity / 2));
   const size_t bytes = sizeof(Segment) + grown * sizeof(Row);
-  auto* segment = static_cast<Segment*>(::operator new(bytes));
+  auto* segment = static_cast<Segment*>(arena.Allocate(bytes));
   segment->next = nullptr;
   segment->start = size_;
   segment->capacity = grown;

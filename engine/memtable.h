@@ -23,6 +23,7 @@
 #include "engine/series_index.h"
 #include "engine/types.h"
 #include "engine/version_column.h"
+#include "util/block_arena.h"
 #include "util/status.h"
 
 namespace strata::engine {
@@ -39,7 +40,11 @@ Status ResolveBatchSeries(std::string_view payload, SeriesIndex& index,
 
 class MemTable {
  public:
-  MemTable() = default;
+  // Rows are allocated from blocks of row_blocks (null: blocks of the memtable's own, unmapped
+  // when it is destroyed); a memtable returns its blocks when destroyed, so the engine's next
+  // memtable reuses the memory of the last one flushed.
+  explicit MemTable(std::shared_ptr<BlockPool> row_blocks = nullptr)
+      : row_arena_(std::move(row_blocks)) {}
   MemTable(const MemTable&) = delete;
   MemTable& operator=(const MemTable&) = delete;
 
@@ -102,13 +107,13 @@ class MemTable {
     RowLog& operator=(RowLog&& other) noexcept;
     RowLog(const RowLog&) = delete;
     RowLog& operator=(const RowLog&) = delete;
-    ~RowLog();
 
     size_t size() const { return size_; }
     bool empty() const { return size_ == 0; }
-    // Appends row; returns the bytes of a segment it had to allocate (0 if none).
-    size_t Append(const Row& row) {
-      if (tail_ == tail_end_) [[unlikely]] return Grow(row);
+    // Appends row, allocating a segment from arena when the last is full; returns the bytes of
+    // that segment (0 if none). The segments live as long as the arena.
+    size_t Append(const Row& row, BlockArena& arena) {
+      if (tail_ == tail_end_) [[unlikely]] return Grow(row, arena);
       *tail_++ = row;
       ++size_;
       return 0;
@@ -132,7 +137,7 @@ class MemTable {
       size_t Filled(size_t column_size) const { return std::min(capacity, column_size - start); }
     };
     static_assert(sizeof(Segment) % alignof(Row) == 0);
-    size_t Grow(const Row& row);
+    size_t Grow(const Row& row, BlockArena& arena);
 
     Segment* head_ = nullptr;
     Segment* last_ = nullptr;
@@ -167,6 +172,8 @@ class MemTable {
     uint64_t last_line_shape = 0;
   };
 
+  // Every column's row segments; destroyed after series_, whose columns point into it.
+  BlockArena row_arena_;
   mutable std::shared_mutex mu_;
   // By SeriesId value. Hashed: an apply looks a series up per line, and with a million series
   // a tree walk is twenty cache misses; the flush's ordered walk sorts the ids instead.

@@ -3,6 +3,8 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <bit>
+#include <memory>
 #include <map>
 #include <random>
 #include <string>
@@ -294,6 +296,48 @@ TEST_F(MemTableTest, ColumnsSpanningManySegmentsAnswerEveryRangeExactly) {
     rows += column.size();
   });
   EXPECT_EQ(rows, sorted_want.size() + unsorted_want.size());
+}
+
+TEST(MemTableBlocksTest, AMemTableOnReusedBlocksHoldsOnlyItsOwnRows) {
+  // The engine's memtables share a pool: the next one reuses a flushed one's blocks, whose old
+  // rows must never show through.
+  auto pool = std::make_shared<BlockPool>(64 * BlockPool::kBlockBytes);
+  SeriesIndex index;
+  LineParser parser;
+  auto apply = [&](MemTable& memtable, int64_t t, int hosts, int rows, int value) {
+    WriteBatch batch;
+    ParsedLine parsed;
+    for (int r = 0; r < rows; ++r) {
+      for (int h = 0; h < hosts; ++h) {
+        const std::string line = "m,h=" + std::to_string(h) + " v=" + std::to_string(value) +
+                                 " " + std::to_string(r);
+        ASSERT_TRUE(parser.Parse(line, &parsed).ok());
+        batch.Add(parsed, *parsed.timestamp_ns);
+      }
+    }
+    ASSERT_TRUE(memtable.Apply(t, batch.Release(), index).ok());
+  };
+  {
+    MemTable first(pool);
+    apply(first, 1, 200, 2000, 1);  // 400,000 rows: several blocks
+  }
+  const size_t kept = pool->free_blocks();
+  ASSERT_GT(kept, 1u);
+  MemTable second(pool);
+  apply(second, 2, 50, 30, 2);
+  EXPECT_LT(pool->free_blocks(), kept) << "the second memtable took kept blocks";
+  size_t rows = 0;
+  second.ForEachColumn([&](SeriesId, const std::string&, const VersionColumn& column) {
+    ASSERT_EQ(column.size(), 30u);
+    for (size_t i = 0; i < column.size(); ++i) {
+      EXPECT_EQ(column.valid_ns[i], static_cast<int64_t>(i));
+      EXPECT_EQ(column.system_ns[i], 2);
+      EXPECT_EQ(std::bit_cast<double>(column.bits[i]), 2.0);
+      EXPECT_EQ(column.tombstone[i], 0);
+    }
+    rows += column.size();
+  });
+  EXPECT_EQ(rows, 50u * 30u);
 }
 
 }  // namespace
