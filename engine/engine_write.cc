@@ -31,8 +31,8 @@ Result<SystemTime> Engine::Commit(WriteBatch* batch) {
   std::vector<SeriesId> series_by_number;
   series_by_number.reserve(series_keys.size());
   for (const WriteBatch::KeySpan& key : series_keys) {
-    STRATA_ASSIGN_OR_RETURN(const SeriesInfo* info,
-                            series_.GetOrCreate(std::string_view(payload).substr(key.offset, key.length)));
+    const std::string_view series_key = std::string_view(payload).substr(key.offset, key.length);
+    STRATA_ASSIGN_OR_RETURN(const SeriesInfo* info, series_.GetOrCreate(series_key));
     series_by_number.push_back(info->id);
   }
   {
@@ -55,12 +55,13 @@ Result<SystemTime> Engine::Commit(WriteBatch* batch) {
     if (!bg_error_.ok()) return bg_error_;
     if (closed_) return Status::Unavailable("engine is closed");
   }
-  STRATA_ASSIGN_OR_RETURN(int64_t system_time_ns,
-                          wal_->Append(std::move(payload),
-                                       [this, series_by_number = std::move(series_by_number)](
-                                           const Status& status, int64_t t, std::string_view record) {
-                                         OnCommitted(status, t, record, series_by_number);
-                                       }));
+  STRATA_ASSIGN_OR_RETURN(
+      int64_t system_time_ns,
+      wal_->Append(std::move(payload),
+                   [this, series_by_number = std::move(series_by_number)](
+                       const Status& status, int64_t t, std::string_view record) {
+                     OnCommitted(status, t, record, series_by_number);
+                   }));
   return SystemTime{system_time_ns};
 }
 
@@ -72,8 +73,9 @@ void Engine::OnCommitted(const Status& status, int64_t system_time_ns, std::stri
     MutexLock lock(&mu_);
     target = active_;
   }
-  Status applied = status.ok() ? target->ApplyResolved(system_time_ns, payload, series_by_number, &last_values_)
-                                : status;
+  Status applied =
+      status.ok() ? target->ApplyResolved(system_time_ns, payload, series_by_number, &last_values_)
+                  : status;
   MutexLock lock(&mu_);
   if (!applied.ok()) {
     if (bg_error_.ok()) {

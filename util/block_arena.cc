@@ -13,7 +13,8 @@ namespace {
 void* MapAlignedBlock() {
   constexpr size_t kBytes = BlockPool::kBlockBytes;
   // Twice the size, then the unaligned head and tail are given back: mmap aligns to pages only.
-  void* raw = ::mmap(nullptr, 2 * kBytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  void* raw =
+      ::mmap(nullptr, 2 * kBytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
   if (raw == MAP_FAILED) throw std::bad_alloc();
   const auto start = reinterpret_cast<uintptr_t>(raw);
   const uintptr_t aligned = (start + kBytes - 1) & ~uintptr_t{kBytes - 1};

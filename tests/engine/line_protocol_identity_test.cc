@@ -48,8 +48,8 @@ TEST(LineProtocolIdentityTest, EqualSeriesTokensMeanEqualSeriesKeys) {
   // orders give one key from two raw prefixes.
   std::vector<std::string> prefixes;
   for (int i = 0; i < 6000; ++i) {
-    prefixes.push_back("cpu,host=h" + std::to_string(i % 3000) +
-                       (i < 3000 ? ",rack=r1" : "") + (i >= 3000 ? ",a=1,b=2" : ""));
+    prefixes.push_back("cpu,host=h" + std::to_string(i % 3000) + (i < 3000 ? ",rack=r1" : "") +
+                       (i >= 3000 ? ",a=1,b=2" : ""));
   }
   prefixes.push_back("cpu,b=2,a=1,host=h7");  // the key of "cpu,host=h7,a=1,b=2" reordered
   std::map<uint64_t, std::string> key_of_token;
@@ -59,8 +59,7 @@ TEST(LineProtocolIdentityTest, EqualSeriesTokensMeanEqualSeriesKeys) {
   size_t repeated_tokens = 0;
   for (int i = 0; i < 40000; ++i) {
     // Mostly a few hot series, so some lines find their prefix still cached.
-    const std::string& prefix =
-        rng() % 2 ? prefixes[rng() % 8] : prefixes[rng() % prefixes.size()];
+    const std::string& prefix = rng() % 2 ? prefixes[rng() % 8] : prefixes[rng() % prefixes.size()];
     LineParser& parser = parsers[rng() % 2];
     const std::string line = prefix + " f=1 " + std::to_string(i);  // the key may view it
     ASSERT_TRUE(parser.Parse(line, &out).ok()) << line;

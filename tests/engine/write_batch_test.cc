@@ -94,20 +94,26 @@ TEST(WriteBatchTest, EncodedFormIsPinned) {
   std::string payload =
       BatchOf({"m,t=v f=1i,g=t 1", "m,t=w f=2i,g=f 2", "m,t=v f=3i,g=t 3"}).Release();
   const std::string zero(1, '\0');
-  const std::string expected = std::string("\x04", 1) +
-                               zero + "\x05" "m,t=v" + Fixed64(1) + "\x02" + "\x01" "f" + "\x02" "\x02" +
-                               "\x01" "g" + "\x04" "\x01" +
-                               zero + "\x05" "m,t=w" + Fixed64(2) + zero + "\x04" + zero +
-                               "\x01" + Fixed64(3) + zero + "\x06" + "\x01";
+  // clang-format off: one line of the batch per line here
+  const std::string expected =
+      std::string("\x04", 1) +
+      zero + "\x05" "m,t=v" + Fixed64(1) + "\x02" +
+          "\x01" "f" "\x02" "\x02" "\x01" "g" "\x04" "\x01" +
+      zero + "\x05" "m,t=w" + Fixed64(2) + zero + "\x04" + zero +
+      "\x01" + Fixed64(3) + zero + "\x06" + "\x01";
+  // clang-format on
   EXPECT_EQ(payload, expected);
 }
 
 TEST(WriteBatchTest, OlderVersionsStillDecode) {
   // Version 3 (a WAL written by an older build): every line spells its series key out.
   const std::string zero(1, '\0');
-  const std::string v3 = std::string("\x03", 1) + "\x05" "m,t=v" + Fixed64(1) + "\x02" + "\x01" "f" +
-                         "\x02" "\x02" + "\x01" "g" + "\x04" "\x01" + "\x05" "m,t=v" + Fixed64(2) +
-                         zero + "\x04" + zero;
+  // clang-format off
+  const std::string v3 =
+      std::string("\x03", 1) +
+      "\x05" "m,t=v" + Fixed64(1) + "\x02" + "\x01" "f" "\x02" "\x02" "\x01" "g" "\x04" "\x01" +
+      "\x05" "m,t=v" + Fixed64(2) + zero + "\x04" + zero;
+  // clang-format on
   Status status;
   auto lines = DecodeAll(v3, &status);
   ASSERT_TRUE(status.ok()) << status.ToString();
@@ -128,8 +134,10 @@ TEST(WriteBatchTest, OlderVersionsStillDecode) {
   EXPECT_TRUE(numbered[1].new_series) << "before v4 every key is written out, so each is new";
   EXPECT_EQ(numbered[1].series_number, 1u);
 
-  const std::string v1 = std::string("\x01", 1) + "\x05" "m,t=v" + Fixed64(1) + "\x01" + "\x01" "f" +
-                         "\x02" "\x02";
+  // clang-format off
+  const std::string v1 =
+      std::string("\x01", 1) + "\x05" "m,t=v" + Fixed64(1) + "\x01" + "\x01" "f" "\x02" "\x02";
+  // clang-format on
   lines = DecodeAll(v1, &status);
   ASSERT_TRUE(status.ok()) << status.ToString();
   ASSERT_EQ(lines.size(), 1u);
