@@ -124,6 +124,17 @@ void EmitRows(const VersionColumn& rows, size_t begin, size_t end, FieldScanCons
   consumer.TakePoints(batch);
 }
 
+// Whether rows (in range already) hold one version per point, every one live and visible as of
+// as_of_ns: valid times strictly increasing, no tombstone, no system time after as_of_ns. Then
+// they are the answer as they are, with nothing to resolve.
+bool OneVisibleVersionPerPoint(const VersionColumn& rows, int64_t as_of_ns) {
+  for (size_t i = 0; i < rows.size(); ++i) {
+    if (rows.tombstone[i] != 0 || rows.system_ns[i] > as_of_ns) return false;
+    if (i > 0 && rows.valid_ns[i] <= rows.valid_ns[i - 1]) return false;
+  }
+  return true;
+}
+
 }  // namespace
 
 Status MemoryExceeded(const ScanContext& context) {
@@ -251,6 +262,12 @@ Status Engine::ScanFieldBatches(SeriesId series, std::string_view field, int64_t
         begin = end;
         continue;
       }
+    } else if (end == begin + 1 && OneVisibleVersionPerPoint(memtable_rows, as_of.ns)) {
+      // The memtables' rows alone, as a load leaves them: emitted without being copied again
+      // and resolved (a count over 100 M unflushed points took seconds that way).
+      EmitRows(memtable_rows, 0, memtable_rows.size(), consumer);
+      begin = end;
+      continue;
     } else {
       rows.Clear();
       rows.type = *type;
