@@ -133,9 +133,9 @@ Status DecodeWriteBatchInline(std::string_view payload, OnLine&& on_line, OnFiel
   // The field keys and types of the last line that wrote them out (v3 repeats them).
   std::vector<std::pair<std::string_view, FieldType>> shape;
   bool shape_usable = false;  // no tombstone in that line
-  // The series keys written out so far, by number (v4 refers to them).
+  // The series keys written out so far, by number (v4 refers to them; before v4 every line
+  // writes its key out).
   std::vector<std::string_view> series_keys;
-  uint32_t series_count = 0;  // before v4 every line writes its key out
   while (!in.empty()) {
     BatchLine line;
     uint64_t time_bits;
@@ -155,8 +155,8 @@ Status DecodeWriteBatchInline(std::string_view payload, OnLine&& on_line, OnFiel
       if (!GetLengthPrefixed(&in, &line.series_key) || line.series_key.empty()) {
         return BadBatch(payload, in, "bad series key");
       }
-      line.series_number = series_count++;
-      if (series_refs) series_keys.push_back(line.series_key);
+      line.series_number = static_cast<uint32_t>(series_keys.size());
+      series_keys.push_back(line.series_key);
     }
     if (!GetFixed64(&in, &time_bits)) return BadBatch(payload, in, "truncated valid time");
     if (!GetVarint64(&in, &field_count)) return BadBatch(payload, in, "bad field count");
