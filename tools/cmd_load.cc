@@ -1,3 +1,5 @@
+#include <sys/mman.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -71,6 +73,52 @@ LineShape ScanLine(std::string_view line) {
   }
   return shape;
 }
+
+// The input a chunk at a time. A regular file is mapped and its chunks handed out in place:
+// reading it into a buffer was a quarter of the client's CPU (the kernel copying page-cache
+// pages), and on a two-core machine the client's CPU is the server's. Pipes are read.
+class InputChunks {
+ public:
+  explicit InputChunks(FILE* in) : in_(in) {
+    struct stat st;
+    if (in == stdin || ::fstat(::fileno(in), &st) != 0 || !S_ISREG(st.st_mode) || st.st_size == 0) {
+      return;
+    }
+    void* map = ::mmap(nullptr, static_cast<size_t>(st.st_size), PROT_READ, MAP_PRIVATE,
+                       ::fileno(in), 0);
+    if (map == MAP_FAILED) return;  // read instead
+    (void)::madvise(map, static_cast<size_t>(st.st_size), MADV_SEQUENTIAL);
+    map_ = static_cast<const char*>(map);
+    map_size_ = static_cast<size_t>(st.st_size);
+  }
+  ~InputChunks() {
+    if (map_ != nullptr) ::munmap(const_cast<char*>(map_), map_size_);
+  }
+  InputChunks(const InputChunks&) = delete;
+  InputChunks& operator=(const InputChunks&) = delete;
+
+  // The next chunk; false at the end of the input. The chunk stays valid until the next call.
+  bool Next(std::string_view* chunk) {
+    if (map_ != nullptr) {
+      if (map_offset_ == map_size_) return false;
+      const size_t n = std::min(kChunkBytes, map_size_ - map_offset_);
+      *chunk = std::string_view(map_ + map_offset_, n);
+      map_offset_ += n;
+      return true;
+    }
+    buffer_.resize(kChunkBytes);
+    const size_t n = std::fread(buffer_.data(), 1, buffer_.size(), in_);
+    *chunk = std::string_view(buffer_.data(), n);
+    return n > 0;
+  }
+
+ private:
+  static constexpr size_t kChunkBytes = 1 << 20;
+  FILE* const in_;
+  const char* map_ = nullptr;
+  size_t map_size_ = 0, map_offset_ = 0;
+  std::vector<char> buffer_;
+};
 
 double Seconds(std::chrono::steady_clock::duration d) {
   return std::chrono::duration<double>(d).count();
@@ -246,11 +294,11 @@ int RunLoad(const ServerAddress& server, const LoadOptions& options) {
 
   const auto started = std::chrono::steady_clock::now();
   auto last_progress = started;
-  std::vector<char> buffer(1 << 20);
-  std::string carry;  // an incomplete last line of the previous read
+  InputChunks input(in);
+  std::string carry;  // an incomplete last line of the previous chunk
   bool send_failed = false;
-  while (size_t n = std::fread(buffer.data(), 1, buffer.size(), in)) {
-    std::string_view chunk(buffer.data(), n);
+  std::string_view chunk;
+  while (input.Next(&chunk)) {
     size_t start = 0;
     if (!carry.empty()) {
       const size_t nl = chunk.find('\n');

@@ -247,6 +247,52 @@ TEST_F(IntegrationTest, ALoadOnSeveralConnectionsKeepsEachSeriesInFileOrderAndNa
   ExpectAggregates(*client, "", "v", "cpu", all);
 }
 
+TEST_F(IntegrationTest, ALoadOfSeveralMegabytesFromAFileOrStdinLosesNoLineAtChunkEnds) {
+  StartServer();
+  // Lines of uneven length, so the client's 1 MiB chunks end inside lines, and a last line
+  // without its newline. The file is mapped; standard input is read: both must load every line.
+  std::mt19937 rng(5);
+  std::string body;
+  Reference ref;
+  int lines = 0;
+  for (int t = 0; body.size() < (3u << 20) + 12345; ++t) {
+    const double v = static_cast<double>(rng() % 1000000) / 100;
+    const std::string pad(rng() % 90, 'p');
+    body += ",host=h" + std::to_string(t % 7) + ",pad=" + (pad.empty() ? "x" : pad) +
+            " v=" + std::to_string(v) + " " + std::to_string(1'000'000'000 + t) + "\n";
+    ref.Add(std::stod(std::to_string(v)));
+    ++lines;
+  }
+  body.pop_back();  // the last line ends the input without a newline
+  // Every line of body starts with its tags: a measurement in front makes it a file.
+  auto with_measurement = [&](const std::string& measurement) {
+    std::string text = measurement + body;
+    for (size_t at = text.find('\n'); at != std::string::npos; at = text.find('\n', at + 1)) {
+      text.insert(at + 1, measurement);
+    }
+    return text;
+  };
+  const std::string path = dir_.Sub("chunks.lp");
+  std::ofstream(path) << with_measurement("from_file");
+  const std::string expected =
+      "loaded " + std::to_string(lines) + " lines (" + std::to_string(lines) + " points)";
+  for (const auto& [source, stdin_text] :
+       {std::pair<std::string, std::string>{path, ""}, {"-", with_measurement("from_stdin")}}) {
+    SCOPED_TRACE(source);
+    std::string out, err;
+    int code = RunCommand({StratadProcess::BinaryPath("tools/strata"), "--port",
+                           std::to_string(server_->port()), "load", "--quiet", "--connections",
+                           "2", source},
+                          stdin_text, &out, &err);
+    EXPECT_EQ(code, 0) << out << err;
+    EXPECT_NE(out.find(expected), std::string::npos) << out << err;
+  }
+  auto client = Connect();
+  ASSERT_TRUE(client);
+  ExpectAggregates(*client, "", "v", "from_file", ref);
+  ExpectAggregates(*client, "", "v", "from_stdin", ref);
+}
+
 TEST_F(IntegrationTest, ALoadCountsPointsPastQuotesAndEscapes) {
   StartServer();
   // Commas and spaces inside strings and behind backslashes separate nothing: 11 points.
