@@ -252,24 +252,22 @@ TEST_F(IntegrationTest, ALoadOfSeveralMegabytesFromAFileOrStdinLosesNoLineAtChun
   // Lines of uneven length, so the client's 1 MiB chunks end inside lines, and a last line
   // without its newline. The file is mapped; standard input is read: both must load every line.
   std::mt19937 rng(5);
-  std::string body;
+  std::vector<std::string> tails;  // each line after its measurement
+  size_t bytes = 0;
   Reference ref;
-  int lines = 0;
-  for (int t = 0; body.size() < (3u << 20) + 12345; ++t) {
+  for (int t = 0; bytes < (3u << 20) + 12345; ++t) {
     const double v = static_cast<double>(rng() % 1000000) / 100;
     const std::string pad(rng() % 90, 'p');
-    body += ",host=h" + std::to_string(t % 7) + ",pad=" + (pad.empty() ? "x" : pad) +
-            " v=" + std::to_string(v) + " " + std::to_string(1'000'000'000 + t) + "\n";
+    tails.push_back(",host=h" + std::to_string(t % 7) + ",pad=" + (pad.empty() ? "x" : pad) +
+                    " v=" + std::to_string(v) + " " + std::to_string(1'000'000'000 + t));
+    bytes += tails.back().size() + 1;
     ref.Add(std::stod(std::to_string(v)));
-    ++lines;
   }
-  body.pop_back();  // the last line ends the input without a newline
-  // Every line of body starts with its tags: a measurement in front makes it a file.
+  const size_t lines = tails.size();
   auto with_measurement = [&](const std::string& measurement) {
-    std::string text = measurement + body;
-    for (size_t at = text.find('\n'); at != std::string::npos; at = text.find('\n', at + 1)) {
-      text.insert(at + 1, measurement);
-    }
+    std::string text;
+    for (const std::string& tail : tails) text += measurement + tail + "\n";
+    text.pop_back();  // the last line ends the input without a newline
     return text;
   };
   const std::string path = dir_.Sub("chunks.lp");
