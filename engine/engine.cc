@@ -15,6 +15,12 @@ Engine::~Engine() {
 
 Result<std::unique_ptr<Engine>> Engine::Open(const EngineOptions& options) {
   if (options.data_dir.empty()) return Status::InvalidArgument("no data directory given");
+  static_assert(MemTable::kMaxBudgetBytes == uint64_t{16} << 30, "the message names it");
+  if (options.memtable_budget_bytes > MemTable::kMaxBudgetBytes) {
+    return Status::InvalidArgument("memtable budget of " +
+                                   std::to_string(options.memtable_budget_bytes) +
+                                   " bytes is above the limit of 16GiB");
+  }
   std::unique_ptr<Engine> engine(new Engine(options));
   Env& env = *options.env;
   STRATA_RETURN_IF_ERROR(env.CreateDirs(options.data_dir));

@@ -43,6 +43,11 @@ Status MemTable::ApplyResolved(int64_t system_time_ns, std::string_view payload,
                                std::span<const SeriesId> series_by_number,
                                LastValueCache* last_values) {
   std::unique_lock lock(mu_);
+  if (commit_system_ns_.size() >= kMaxPoints || points_.load(std::memory_order_relaxed) >= kMaxPoints) {
+    return Status::ResourceExhausted("memtable holds " + std::to_string(points()) + " points of " +
+                                     std::to_string(commit_system_ns_.size()) +
+                                     " commits: its limit is " + std::to_string(kMaxPoints));
+  }
   // Released before the memtable lock: a fill's scan then sees the whole batch.
   LastValueCache::Applier observed(last_values, system_time_ns);
   const auto commit = static_cast<uint32_t>(commit_system_ns_.size());
@@ -119,17 +124,23 @@ Status MemTable::ApplyResolved(int64_t system_time_ns, std::string_view payload,
         column.last_valid_ns = valid;
         // Accounted by growth, never by walking the column (its strings made that quadratic).
         if (value.type == FieldType::kString) {
-          if (column.strings.size() == column.strings.capacity()) {
-            const size_t before = column.strings.capacity();
-            column.strings.reserve(std::max<size_t>(4, before * 3 / 2));
-            bytes_delta += static_cast<int64_t>((column.strings.capacity() - before) *
-                                                sizeof(std::string));
+          if (column.strings == nullptr) column.strings = std::make_unique<std::vector<std::string>>();
+          std::vector<std::string>& strings = *column.strings;
+          if (strings.size() == strings.capacity()) {
+            const size_t before = strings.capacity();
+            strings.reserve(std::max<size_t>(4, before * 3 / 2));
+            bytes_delta += static_cast<int64_t>((strings.capacity() - before) * sizeof(std::string));
           }
-          column.strings.emplace_back(tombstone ? std::string_view() : value.s);
-          bytes_delta += static_cast<int64_t>(StringHeapBytes(column.strings.back()));
+          strings.emplace_back(tombstone ? std::string_view() : value.s);
+          bytes_delta += static_cast<int64_t>(StringHeapBytes(strings.back()));
         }
-        bytes_delta += static_cast<int64_t>(column.rows.Append(
-            Row{valid, value.Bits(), commit, static_cast<uint8_t>(tombstone ? 1 : 0)}, row_arena_));
+        const uint32_t tag = Tag(commit, tombstone);
+        if (column.rows.empty() || tag != column.last_tag) {
+          bytes_delta += static_cast<int64_t>(column.runs.Append(
+              CommitRun{static_cast<uint32_t>(column.rows.size()), tag}, row_arena_));
+          column.last_tag = tag;
+        }
+        bytes_delta += static_cast<int64_t>(column.rows.Append(Row{valid, value.Bits()}, row_arena_));
         observed.Field(key, valid, value, tombstone);
         ++points;
       });
@@ -216,15 +227,42 @@ size_t MemTable::RowLog::LowerBound(int64_t t) const {
   return size_;
 }
 
+size_t MemTable::CommitRuns::Grow(BlockArena& arena) {
+  const uint32_t grown = GrownCapacity(capacity_);
+  auto* data = static_cast<CommitRun*>(arena.Allocate(grown * sizeof(CommitRun)));
+  std::copy(data_, data_ + size_, data);
+  data_ = data;
+  capacity_ = grown;
+  return AllocationBytes(grown);
+}
+
+size_t MemTable::CommitRuns::HeapBytes() const {
+  size_t bytes = 0;
+  for (uint32_t capacity = 0; capacity < capacity_;) {
+    capacity = GrownCapacity(capacity);
+    bytes += AllocationBytes(capacity);
+  }
+  return bytes;
+}
+
+size_t MemTable::CommitRuns::RunOf(size_t row) const {
+  const CommitRun* after = std::upper_bound(
+      data_, data_ + size_, row, [](size_t r, const CommitRun& run) { return r < run.first_row; });
+  return static_cast<size_t>(after - data_) - 1;  // the first run starts at row 0
+}
+
 size_t MemTable::Column::HeapBytes() const {
-  size_t bytes = rows.HeapBytes() + strings.capacity() * sizeof(std::string);
-  for (const std::string& s : strings) bytes += StringHeapBytes(s);
+  size_t bytes = rows.HeapBytes() + runs.HeapBytes();
+  if (strings != nullptr) {
+    bytes += strings->capacity() * sizeof(std::string);
+    for (const std::string& s : *strings) bytes += StringHeapBytes(s);
+  }
   return bytes;
 }
 
 void MemTable::AppendVersions(const Column& column, size_t begin, size_t end,
                               VersionColumn* out) const {
-  size_t at = out->size();
+  const size_t at = out->size();
   const size_t n = end - begin;
   out->valid_ns.resize(at + n);
   out->system_ns.resize(at + n);
@@ -232,25 +270,32 @@ void MemTable::AppendVersions(const Column& column, size_t begin, size_t end,
   out->tombstone.resize(at + n);
   // Raw pointers and a local index: a store through bits (uint64_t) could otherwise alias the
   // index and the vectors' own pointers, and force a reload of each per row.
-  int64_t* const valid_ns = out->valid_ns.data();
-  int64_t* const system_ns = out->system_ns.data();
-  uint64_t* const bits = out->bits.data();
-  uint8_t* const tombstone = out->tombstone.data();
-  const int64_t* const commit_system_ns = commit_system_ns_.data();
+  int64_t* const valid_ns = out->valid_ns.data() + at;
+  uint64_t* const bits = out->bits.data() + at;
+  size_t done = 0;
   column.rows.ForEachRun(begin, end, [&](const Row* rows, size_t count) {
-    const size_t base = at;
     for (size_t i = 0; i < count; ++i) {
-      const Row& row = rows[i];
-      valid_ns[base + i] = row.valid_ns;
-      system_ns[base + i] = commit_system_ns[row.commit];
-      bits[base + i] = row.bits;
-      tombstone[base + i] = row.tombstone;
+      valid_ns[done + i] = rows[i].valid_ns;
+      bits[done + i] = rows[i].bits;
     }
-    at = base + count;
+    done += count;
   });
-  if (column.type == FieldType::kString) {
-    out->strings.insert(out->strings.end(), column.strings.begin() + begin,
-                        column.strings.begin() + end);
+  // System times and tombstone flags are constant over each commit run.
+  int64_t* const system_ns = out->system_ns.data() + at;
+  uint8_t* const tombstone = out->tombstone.data() + at;
+  const CommitRun* const runs = column.runs.data();
+  const size_t run_count = column.runs.size();
+  for (size_t r = column.runs.RunOf(begin), from = begin; from < end; ++r) {
+    const size_t to = r + 1 < run_count ? std::min<size_t>(end, runs[r + 1].first_row) : end;
+    std::fill(system_ns + (from - begin), system_ns + (to - begin),
+              commit_system_ns_[runs[r].tag >> 1]);
+    std::fill(tombstone + (from - begin), tombstone + (to - begin),
+              static_cast<uint8_t>(runs[r].tag & 1));
+    from = to;
+  }
+  if (column.strings != nullptr) {
+    out->strings.insert(out->strings.end(), column.strings->begin() + static_cast<ptrdiff_t>(begin),
+                        column.strings->begin() + static_cast<ptrdiff_t>(end));
   }
 }
 

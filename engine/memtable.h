@@ -45,6 +45,14 @@ class MemTable {
   // memtable reuses the memory of the last one flushed.
   explicit MemTable(std::shared_ptr<BlockPool> row_blocks = nullptr)
       : row_arena_(std::move(row_blocks)) {}
+  // The most points and commits a memtable takes: an apply to a memtable that holds this many
+  // fails (ResourceExhausted), which keeps CommitRun's 32-bit fields in range. The engine's
+  // memtables never get near it: they hold about the memtable budget, and Engine::Open caps
+  // the budget at kMaxBudgetBytes (a row costs 16 bytes, a commit at least 24).
+  static constexpr uint64_t kMaxPoints = uint64_t{1} << 31;
+  static constexpr uint64_t kMaxBudgetBytes = uint64_t{16} << 30;
+  static_assert(kMaxBudgetBytes / 16 <= kMaxPoints / 2);
+
   MemTable(const MemTable&) = delete;
   MemTable& operator=(const MemTable&) = delete;
 
@@ -82,16 +90,56 @@ class MemTable {
   int64_t max_system_ns() const;
 
  private:
-  // One version as the memtable holds it. Rows, not parallel arrays: an apply appends one
-  // point to each of a thousand columns in turn, and touching one tail per column instead of
-  // four keeps those tails cached. The system time is the commit's, by index.
+  // One version's valid time and value as the memtable holds it. Rows, not parallel arrays: an
+  // apply appends one point to each of a thousand columns in turn, and touching one tail per
+  // column instead of two keeps those tails cached. 16 bytes, not 24: a row's commit and
+  // tombstone flag are kept per run of rows (CommitRun), since a commit writes a run of points
+  // to each column it touches. A restart's replay builds gigabytes of rows, and the kernel zeroing
+  // their fresh pages was a third of its time.
   struct Row {
     int64_t valid_ns;
     uint64_t bits;  // as VersionColumn::bits
-    uint32_t commit;  // index into commit_system_ns_
-    uint8_t tombstone;
   };
-  static_assert(sizeof(Row) == 24);
+  static_assert(sizeof(Row) == 16);
+  // The commit and tombstone flag of a column's rows [first_row, the next run's first_row).
+  // 32-bit fields are enough: a memtable holds fewer than 2 * kMaxPoints rows (a batch adds
+  // fewer points than its payload has bytes) and fewer than kMaxPoints commits.
+  struct CommitRun {
+    uint32_t first_row;
+    uint32_t tag;  // commit << 1 | tombstone
+  };
+  static uint32_t Tag(uint32_t commit, bool tombstone) { return commit << 1 | (tombstone ? 1 : 0); }
+  // A column's runs, in an array from the memtable's arena that grows by half (from 4 runs) by
+  // copying: the arrays it outgrows stay in the arena until the memtable dies, and are accounted.
+  class CommitRuns {
+   public:
+    uint32_t size() const { return size_; }
+    const CommitRun* data() const { return data_; }
+    // Appends run; returns the arena bytes taken (0 if the array had room).
+    size_t Append(const CommitRun& run, BlockArena& arena) {
+      size_t bytes = 0;
+      if (size_ == capacity_) [[unlikely]] bytes = Grow(arena);
+      data_[size_++] = run;
+      return bytes;
+    }
+    // The bytes every allocation of this array took so far (what Append's results add up to).
+    size_t HeapBytes() const;
+    // The index of the run that holds row.
+    size_t RunOf(size_t row) const;
+
+   private:
+    static size_t AllocationBytes(uint32_t capacity) {
+      return (capacity * sizeof(CommitRun) + 15) & ~size_t{15};  // BlockArena rounds to 16
+    }
+    static uint32_t GrownCapacity(uint32_t capacity) {
+      return std::max<uint32_t>(4, capacity + capacity / 2);
+    }
+    size_t Grow(BlockArena& arena);
+
+    CommitRun* data_ = nullptr;
+    uint32_t size_ = 0;
+    uint32_t capacity_ = 0;
+  };
   // A column's rows in segments that never move once allocated: growth adds a segment rather
   // than copying every row (a replay into one big memtable copied each row about twice, and
   // faulted in both copies). Segment capacities grow by half, from 4 rows up to kMaxSegmentRows,
@@ -150,14 +198,19 @@ class MemTable {
     // True while every append had a valid time greater than the previous one: then the column
     // is sorted with one version per point, and range lookups can binary-search.
     bool strictly_increasing = true;
+    // The last row's CommitRun::tag, beside the header for the same reason as last_valid_ns.
+    uint32_t last_tag = 0;
     // The last row's valid time, kept beside the column's header: the apply compares each new
     // point with it, and the rows' tail is the cache line least likely to still be cached.
     int64_t last_valid_ns = 0;
     RowLog rows;
-    std::vector<std::string> strings;  // kString only: one per row
+    CommitRuns runs;
+    // kString only: one per row. A pointer, so other columns pay 8 bytes for it rather than 24.
+    std::unique_ptr<std::vector<std::string>> strings;
     // Heap bytes held, by capacity (what MemoryBytes sums).
     size_t HeapBytes() const;
   };
+  static_assert(sizeof(Column) <= 80);
   // Appends rows [begin, end) of column to *out, in one pass.
   void AppendVersions(const Column& column, size_t begin, size_t end, VersionColumn* out) const;
 
@@ -172,7 +225,8 @@ class MemTable {
     uint64_t last_line_shape = 0;
   };
 
-  // Every column's row segments; destroyed after series_, whose columns point into it.
+  // Every column's row segments and commit runs; destroyed after series_, whose columns point
+  // into it.
   BlockArena row_arena_;
   mutable std::shared_mutex mu_;
   // By SeriesId value. Hashed: an apply looks a series up per line, and with a million series

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <bit>
+#include <iterator>
 #include <memory>
 #include <map>
 #include <random>
@@ -202,8 +203,8 @@ TEST_F(MemTableTest, MemoryBytesGrowWithDataAndCoverCapacity) {
   std::vector<std::string> lines;
   for (int i = 0; i < 1000; ++i) lines.push_back("m v=1 " + std::to_string(i));
   Commit(100, lines);
-  // A 24-byte row per point, at least.
-  EXPECT_GE(memtable_.MemoryBytes(), 1000u * 24);
+  // A 16-byte row per point, at least.
+  EXPECT_GE(memtable_.MemoryBytes(), 1000u * 16);
   EXPECT_EQ(memtable_.points(), 1000u);
   EXPECT_EQ(memtable_.min_system_ns(), 100);
   EXPECT_EQ(memtable_.max_system_ns(), 100);
@@ -296,6 +297,91 @@ TEST_F(MemTableTest, ColumnsSpanningManySegmentsAnswerEveryRangeExactly) {
     rows += column.size();
   });
   EXPECT_EQ(rows, sorted_want.size() + unsorted_want.size());
+}
+
+TEST_F(MemTableTest, EveryVersionKeepsItsCommitAndTombstoneWhereverARangeStarts) {
+  // A row's commit and tombstone flag are stored once per run of rows (a commit writes a run of
+  // points to each column): a range that starts or ends inside a run, or a segment, must still
+  // give every row its own system time and flag. Commits mix values and tombstones, so a commit
+  // makes several runs in a column; columns are sorted, unsorted and of strings.
+  struct Version {
+    int64_t valid, system;
+    uint64_t bits;
+    bool tombstone;
+    std::string text;
+    bool operator==(const Version&) const = default;
+  };
+  std::map<std::string, std::vector<Version>> want;  // by series, in arrival order
+  std::mt19937 rng(11);
+  int64_t next_sorted = 0;
+  for (int commit = 0; commit < 300; ++commit) {
+    const int64_t system = 1000 + commit * 3;
+    WriteBatch batch;
+    ParsedLine parsed;
+    const int points = static_cast<int>(rng() % 40);
+    for (int i = 0; i < points; ++i) {
+      const bool tombstone = rng() % 6 == 0;
+      const std::string series = std::vector<std::string>{"sorted", "unsorted", "text"}[rng() % 3];
+      const int64_t valid =
+          series == "sorted" ? next_sorted += 1 + rng() % 5 : static_cast<int64_t>(rng() % 5000);
+      const FieldType type = series == "text" ? FieldType::kString : FieldType::kFloat;
+      const double value = static_cast<double>(rng() % 100000) / 8;
+      const std::string text(rng() % 30, static_cast<char>('a' + rng() % 26));
+      if (tombstone) {
+        batch.AddTombstone(series, valid, "v", type);
+        want[series].push_back({valid, system, 0, true, ""});
+        continue;
+      }
+      const std::string line =
+          series + " v=" + (type == FieldType::kString ? "\"" + text + "\"" : std::to_string(value)) +
+          " " + std::to_string(valid);
+      ASSERT_TRUE(parser_.Parse(line, &parsed).ok()) << line;
+      batch.Add(parsed, valid);
+      want[series].push_back({valid, system,
+                              type == FieldType::kString ? 0 : std::bit_cast<uint64_t>(value),
+                              false, type == FieldType::kString ? text : ""});
+    }
+    if (batch.empty()) continue;
+    ASSERT_TRUE(memtable_.Apply(system, batch.Release(), index_).ok());
+  }
+  auto rows_of = [](const VersionColumn& column) {
+    std::vector<Version> rows;
+    for (size_t i = 0; i < column.size(); ++i) {
+      rows.push_back({column.valid_ns[i], column.system_ns[i], column.bits[i],
+                      column.tombstone[i] != 0,
+                      column.type == FieldType::kString ? column.strings[i] : ""});
+    }
+    return rows;
+  };
+  auto expect_range = [&](const std::string& series, int64_t lo, int64_t hi) {
+    std::vector<Version> expected;
+    std::copy_if(want[series].begin(), want[series].end(), std::back_inserter(expected),
+                 [&](const Version& v) { return v.valid >= lo && v.valid < hi; });
+    VersionColumn versions;
+    memtable_.CollectVersions(index_.Find(series)->id, "v", lo, hi, &versions);
+    EXPECT_EQ(rows_of(versions), expected) << series << " [" << lo << ", " << hi << ")";
+  };
+  for (const auto& [series, versions] : want) {
+    ASSERT_GT(versions.size(), 1500u) << series;  // several segments of rows, many runs
+    for (int probe = 0; probe < 100; ++probe) {
+      const int64_t a = static_cast<int64_t>(rng() % (series == "sorted" ? next_sorted : 5000));
+      const int64_t b = a + static_cast<int64_t>(rng() % 400);
+      expect_range(series, a, b + 1);
+    }
+    expect_range(series, INT64_MIN, INT64_MAX);
+  }
+  size_t columns = 0;
+  memtable_.ForEachColumn([&](SeriesId id, const std::string& field, const VersionColumn& column) {
+    ++columns;
+    EXPECT_EQ(field, "v");
+    for (const auto& [series, versions] : want) {
+      if (index_.Find(series)->id == id) {
+        EXPECT_EQ(rows_of(column), versions) << series;
+      }
+    }
+  });
+  EXPECT_EQ(columns, 3u);
+  EXPECT_EQ(memtable_.MemoryBytes(), memtable_.MemoryBytesByWalking());
 }
 
 TEST(MemTableBlocksTest, AMemTableOnReusedBlocksHoldsOnlyItsOwnRows) {
