@@ -140,7 +140,7 @@ Status MemTable::ApplyResolved(int64_t system_time_ns, std::string_view payload,
               CommitRun{static_cast<uint32_t>(column.rows.size()), tag}, row_arena_));
           column.last_tag = tag;
         }
-        bytes_delta += static_cast<int64_t>(column.rows.Append(Row{valid, value.Bits()}, row_arena_));
+        bytes_delta += static_cast<int64_t>(column.rows.Append(valid, value.Bits(), row_arena_));
         observed.Field(key, valid, value, tombstone);
         ++points;
       });
@@ -176,7 +176,7 @@ MemTable::RowLog& MemTable::RowLog::operator=(RowLog&& other) noexcept {
   return *this;
 }
 
-size_t MemTable::RowLog::Grow(const Row& row, BlockArena& arena) {
+size_t MemTable::RowLog::Grow(int64_t valid_ns, uint64_t bits, BlockArena& arena) {
   // Grow by half rather than doubling: memtable columns grow in lockstep, and doubling them all
   // at once would overshoot the memtable budget by up to 2x (engine.h). Start small: with a
   // million series a column may hold three points until its flush.
@@ -191,9 +191,7 @@ size_t MemTable::RowLog::Grow(const Row& row, BlockArena& arena) {
   last_ = segment;
   tail_ = segment->rows();
   tail_end_ = tail_ + grown;
-  *tail_++ = row;
-  ++size_;
-  return bytes;
+  return bytes + Append(valid_ns, bits, arena);
 }
 
 size_t MemTable::RowLog::HeapBytes() const {

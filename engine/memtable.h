@@ -160,9 +160,13 @@ class MemTable {
     bool empty() const { return size_ == 0; }
     // Appends row, allocating a segment from arena when the last is full; returns the bytes of
     // that segment (0 if none). The segments live as long as the arena.
-    size_t Append(const Row& row, BlockArena& arena) {
-      if (tail_ == tail_end_) [[unlikely]] return Grow(row, arena);
-      *tail_++ = row;
+    // Takes the fields rather than a Row: a Row built in two 8-byte stores and copied with one
+    // 16-byte load stalls on store forwarding, which made the apply 35% slower.
+    size_t Append(int64_t valid_ns, uint64_t bits, BlockArena& arena) {
+      if (tail_ == tail_end_) [[unlikely]] return Grow(valid_ns, bits, arena);
+      tail_->valid_ns = valid_ns;
+      tail_->bits = bits;
+      ++tail_;
       ++size_;
       return 0;
     }
@@ -185,7 +189,7 @@ class MemTable {
       size_t Filled(size_t column_size) const { return std::min(capacity, column_size - start); }
     };
     static_assert(sizeof(Segment) % alignof(Row) == 0);
-    size_t Grow(const Row& row, BlockArena& arena);
+    size_t Grow(int64_t valid_ns, uint64_t bits, BlockArena& arena);
 
     Segment* head_ = nullptr;
     Segment* last_ = nullptr;
