@@ -130,7 +130,7 @@ Status Engine::ReplayWal(int64_t checkpoint_ns, int64_t* last_system_time_ns) {
   std::vector<std::string_view> measurement_by_number;
   wal::RecoveryReport report;
   uint64_t replayed = 0;
-  ReplayPipeline pipeline(target.get(), &last_values_);
+  ReplayPipeline pipeline(target.get(), &last_values_, row_blocks_.get());
   Status status = wal::ReplayWal(
       *options_.env, wal_dir, /*first_segment=*/1,
       [&](uint64_t segment, const wal::Record& record) -> Status {

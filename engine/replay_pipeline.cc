@@ -4,8 +4,12 @@
 
 namespace strata::engine {
 
-ReplayPipeline::ReplayPipeline(MemTable* target, LastValueCache* last_values)
-    : target_(target), last_values_(last_values), thread_([this] { Run(); }) {}
+ReplayPipeline::ReplayPipeline(MemTable* target, LastValueCache* last_values,
+                               BlockPool* row_blocks)
+    : target_(target),
+      last_values_(last_values),
+      row_blocks_(row_blocks),
+      thread_([this] { Run(); }) {}
 
 ReplayPipeline::~ReplayPipeline() { Finish().IgnoreError(); }
 
@@ -30,6 +34,12 @@ Status ReplayPipeline::Add(uint64_t segment, uint64_t offset, int64_t system_tim
 }
 
 void ReplayPipeline::HandOver() {
+  auto applier_behind = [this] {
+    MutexLock lock(&mu_);
+    return queue_.size() >= kMaxQueuedBatches && error_.ok();
+  };
+  while (row_blocks_ != nullptr && applier_behind() && row_blocks_->Prefault(kPrefaultBlocks)) {
+  }
   MutexLock lock(&mu_);
   while (queue_.size() >= kMaxQueuedBatches && error_.ok()) changed_.Wait();
   if (error_.ok()) queue_.push_back(std::move(current_));

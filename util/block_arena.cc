@@ -2,6 +2,7 @@
 
 #include <sys/mman.h>
 
+#include <algorithm>
 #include <cstdint>
 #include <new>
 #include <utility>
@@ -59,6 +60,18 @@ void BlockPool::Return(void* block) {
     }
   }
   ::munmap(block, kBlockBytes);
+}
+
+bool BlockPool::Prefault(size_t ahead) {
+  {
+    MutexLock lock(&mu_);
+    if (free_.size() >= std::min(ahead, max_free_blocks_)) return false;
+  }
+  auto* block = static_cast<volatile char*>(MapAlignedBlock());
+  // One write per small page; with a huge page the first one faults in the whole block.
+  for (size_t at = 0; at < kBlockBytes; at += 4096) block[at] = 0;
+  Return(const_cast<char*>(block));
+  return true;
 }
 
 size_t BlockPool::free_blocks() const {

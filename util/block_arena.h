@@ -34,6 +34,10 @@ class BlockPool {
   void* Take();
   void Return(void* block);
   size_t free_blocks() const;
+  // Maps a block and faults in its pages for the free list, if the list holds fewer than ahead
+  // blocks (and is below its limit); returns whether it did. For a thread that would otherwise
+  // wait: the kernel zeroes the fresh pages there instead of in the next Take's caller.
+  bool Prefault(size_t ahead);
 
  private:
   const size_t max_free_blocks_;

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstdint>
 #include <cstring>
 #include <map>
@@ -69,6 +70,27 @@ TEST(BlockArenaTest, ThePoolKeepsReturnedBlocksUpToItsLimitAndHandsThemOutAgain)
   EXPECT_EQ(reinterpret_cast<uintptr_t>(reused) % BlockPool::kBlockBytes, 0u)
       << "a block starts 2 MiB aligned";
   EXPECT_EQ(again.HeldBytes(), BlockPool::kBlockBytes);
+}
+
+TEST(BlockArenaTest, PrefaultFillsTheFreeListUpToAheadAndNeverPastTheLimit) {
+  auto pool = std::make_shared<BlockPool>(3 * BlockPool::kBlockBytes);
+  EXPECT_TRUE(pool->Prefault(2));
+  EXPECT_TRUE(pool->Prefault(2));
+  EXPECT_FALSE(pool->Prefault(2)) << "two blocks are ahead already";
+  EXPECT_EQ(pool->free_blocks(), 2u);
+  EXPECT_TRUE(pool->Prefault(10));
+  EXPECT_FALSE(pool->Prefault(10)) << "the pool keeps at most 3 free blocks";
+  EXPECT_EQ(pool->free_blocks(), 3u);
+  {
+    BlockArena arena(pool);
+    auto* bytes = static_cast<unsigned char*>(arena.Allocate(BlockPool::kBlockBytes / 4));
+    EXPECT_EQ(pool->free_blocks(), 2u) << "a prefaulted block is handed out first";
+    EXPECT_EQ(reinterpret_cast<uintptr_t>(bytes) % BlockPool::kBlockBytes, 0u);
+    // A fresh mapping reads as zeros; the writes must not have left anything else.
+    EXPECT_EQ(std::count(bytes, bytes + BlockPool::kBlockBytes / 4, 0), BlockPool::kBlockBytes / 4);
+  }
+  EXPECT_EQ(pool->free_blocks(), 3u);
+  EXPECT_FALSE(std::make_shared<BlockPool>(0)->Prefault(8)) << "a pool that keeps nothing";
 }
 
 }  // namespace
