@@ -57,6 +57,7 @@ struct EngineOptions {
   // half when full, so each memtable overshoots its third by at most half: the frozen one and
   // its successor together stay within the budget. 64 MiB because more bought no ingest rate:
   // on the TSBS-like workload 96 and 256 MiB loaded at the same points/s with more peak RSS.
+  // At most MemTable::kMaxBudgetBytes (16 GiB): Open refuses more.
   uint64_t memtable_budget_bytes = 64ull << 20;
   // A memtable older than this is flushed even if small (0: never by age).
   std::chrono::milliseconds flush_age{std::chrono::minutes(10)};

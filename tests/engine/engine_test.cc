@@ -373,14 +373,25 @@ TEST_F(EngineTest, CrashAtEveryFlushStepLosesNothingAndCountsNothingTwice) {
   }
 }
 
+TEST_F(EngineTest, AMemtableBudgetAbove16GiBIsRefusedAtOpen) {
+  base_options_.memtable_budget_bytes = (uint64_t{16} << 30) + 1;
+  auto refused = Engine::Open(Options(wal::FsyncPolicy::kOff));
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_NE(refused.status().message().find("above the limit of 16GiB"), std::string::npos)
+      << refused.status().ToString();
+  base_options_.memtable_budget_bytes = uint64_t{16} << 30;
+  EXPECT_TRUE(Engine::Open(Options(wal::FsyncPolicy::kOff)).ok()) << "16GiB itself is allowed";
+}
+
 TEST_F(EngineTest, MemoryStaysWithinTheBudgetWhileIngestingFiveTimesIt) {
   base_options_.memtable_budget_bytes = 1 << 20;
   Open(wal::FsyncPolicy::kOff);
   uint64_t peak = 0;
   int points = 0;
   double sum = 0;
-  // Each point costs at least 25 bytes in a memtable: 5x the budget is ~210k points.
-  for (int batch = 0; batch < 210; ++batch) {
+  // Each point costs at least 16 bytes in a memtable: 5x the budget is ~330k points.
+  for (int batch = 0; batch < 330; ++batch) {
     std::vector<std::string> lines;
     for (int i = 0; i < 1000; ++i, ++points) {
       lines.push_back("m,h=h" + std::to_string(i % 10) + " v=" + std::to_string(points % 97) +
