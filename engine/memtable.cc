@@ -43,7 +43,8 @@ Status MemTable::ApplyResolved(int64_t system_time_ns, std::string_view payload,
                                std::span<const SeriesId> series_by_number,
                                LastValueCache* last_values) {
   std::unique_lock lock(mu_);
-  if (commit_system_ns_.size() >= kMaxPoints || points_.load(std::memory_order_relaxed) >= kMaxPoints) {
+  if (commit_system_ns_.size() >= kMaxPoints ||
+      points_.load(std::memory_order_relaxed) >= kMaxPoints) {
     return Status::ResourceExhausted("memtable holds " + std::to_string(points()) + " points of " +
                                      std::to_string(commit_system_ns_.size()) +
                                      " commits: its limit is " + std::to_string(kMaxPoints));
@@ -124,12 +125,15 @@ Status MemTable::ApplyResolved(int64_t system_time_ns, std::string_view payload,
         column.last_valid_ns = valid;
         // Accounted by growth, never by walking the column (its strings made that quadratic).
         if (value.type == FieldType::kString) {
-          if (column.strings == nullptr) column.strings = std::make_unique<std::vector<std::string>>();
+          if (column.strings == nullptr) {
+            column.strings = std::make_unique<std::vector<std::string>>();
+          }
           std::vector<std::string>& strings = *column.strings;
           if (strings.size() == strings.capacity()) {
             const size_t before = strings.capacity();
             strings.reserve(std::max<size_t>(4, before * 3 / 2));
-            bytes_delta += static_cast<int64_t>((strings.capacity() - before) * sizeof(std::string));
+            bytes_delta +=
+                static_cast<int64_t>((strings.capacity() - before) * sizeof(std::string));
           }
           strings.emplace_back(tombstone ? std::string_view() : value.s);
           bytes_delta += static_cast<int64_t>(StringHeapBytes(strings.back()));

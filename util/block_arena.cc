@@ -67,10 +67,11 @@ bool BlockPool::Prefault(size_t ahead) {
     MutexLock lock(&mu_);
     if (free_.size() >= std::min(ahead, max_free_blocks_)) return false;
   }
-  auto* block = static_cast<volatile char*>(MapAlignedBlock());
+  void* block = MapAlignedBlock();
   // One write per small page; with a huge page the first one faults in the whole block.
-  for (size_t at = 0; at < kBlockBytes; at += 4096) block[at] = 0;
-  Return(const_cast<char*>(block));
+  volatile char* const bytes = static_cast<char*>(block);
+  for (size_t at = 0; at < kBlockBytes; at += 4096) bytes[at] = 0;
+  Return(block);
   return true;
 }
 

@@ -332,9 +332,9 @@ TEST_F(MemTableTest, EveryVersionKeepsItsCommitAndTombstoneWhereverARangeStarts)
         want[series].push_back({valid, system, 0, true, ""});
         continue;
       }
-      const std::string line =
-          series + " v=" + (type == FieldType::kString ? "\"" + text + "\"" : std::to_string(value)) +
-          " " + std::to_string(valid);
+      const std::string value_text =
+          type == FieldType::kString ? "\"" + text + "\"" : std::to_string(value);
+      const std::string line = series + " v=" + value_text + " " + std::to_string(valid);
       ASSERT_TRUE(parser_.Parse(line, &parsed).ok()) << line;
       batch.Add(parsed, valid);
       want[series].push_back({valid, system,
