@@ -184,6 +184,35 @@ class SessionTest : public ::testing::Test {
   std::unique_ptr<engine::Engine> engine_;
 };
 
+// While the socket holds more bytes, a connection's writes wait for them, up to
+// max_batch_bytes: each commit is one WAL record with one system time, so the commit count
+// says where the batches were cut.
+TEST_F(SessionTest, StreamedWritesCommitAtTheBatchLimitAndWhenTheSocketDrains) {
+  options_.max_batch_bytes = 1024;
+  auto session = NewSession();
+  const uint64_t commits_before = engine_->Stats().commits;
+  std::string out;
+  // A line here encodes to 18 to 40 bytes of batch (a float value and a time at least), so 200
+  // of them fill 1024 bytes at least 3 and at most 8 times.
+  for (int i = 0; i < 200; ++i) {
+    const std::string line = "cpu,host=h" + std::to_string(i % 7) + " u=" + std::to_string(i) +
+                             " " + std::to_string(1000 + i) + "\n";
+    ASSERT_TRUE(session->Receive(line, &out, /*more_coming=*/true));
+  }
+  ASSERT_EQ(out, "");
+  // The rest waits until the socket drains.
+  ASSERT_TRUE(session->Receive("", &out, /*more_coming=*/false));
+  ASSERT_EQ(out, "");
+  const SyncReply synced = Sync(*session);
+  EXPECT_EQ(synced.accepted, 200u);
+  const uint64_t commits = engine_->Stats().commits - commits_before;
+  EXPECT_GE(commits, 4u) << "the batch limit cuts a long stream, and the drain commits the rest";
+  EXPECT_LE(commits, 9u) << "a streamed line is not committed on its own";
+  const Answer count = Query(*session, "SELECT count(u) FROM cpu");
+  ASSERT_EQ(count.rows.size(), 1u);
+  EXPECT_EQ(count.rows[0].back(), "200");
+}
+
 TEST_F(SessionTest, PingAnswersPongInAnyCase) {
   auto s = NewSession();
   EXPECT_EQ(Send(*s, "PING\n"), "PONG\n");
