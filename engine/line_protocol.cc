@@ -373,9 +373,12 @@ class LineParser::Scanner {
         return Error(p_, "expected '=' after field key " + Quoted(key));
       }
       ++p_;
-      FieldValue value;
-      STRATA_RETURN_IF_ERROR(ParseFieldValue(key, &value));
-      out_->fields.push_back(Field{key, value});
+      // Parsed in place: a value built on the stack and then copied was read back with one
+      // 16-byte load over the parser's narrower stores, which stalls store forwarding (a third
+      // of this function's time in a profile).
+      Field& field = out_->fields.emplace_back();
+      field.key = key;
+      STRATA_RETURN_IF_ERROR(ParseFieldValue(key, &field.value));
       parser_.field_columns_.push_back(static_cast<uint32_t>(Column(key_start)));
       if (p_ == end_ || *p_ == ' ') break;
       ++p_;  // ','
