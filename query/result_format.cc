@@ -3,6 +3,7 @@
 #include <charconv>
 #include <cmath>
 #include <cstdint>
+#include <cstring>
 
 #include "util/civil_time.h"
 
@@ -30,6 +31,11 @@ char* PutDigits(char* end, uint64_t v, int width) {
 }  // namespace
 
 std::string FormatTime(int64_t ns) {
+  char text[kMaxTimeTextBytes];
+  return std::string(text, FormatTimeTo(ns, text));
+}
+
+size_t FormatTimeTo(int64_t ns, char* out) {
   // Every time cell of an answer goes through here: the calendar arithmetic is done by hand
   // because gmtime_r and snprintf were a fifth of a GROUP BY time query's server time.
   int64_t secs = ns / 1'000'000'000;
@@ -48,7 +54,7 @@ std::string FormatTime(int64_t ns) {
   unsigned month = 0, day = 0;
   CivilFromDays(days, &year, &month, &day);
   // int64 nanoseconds span the years 1677 to 2262: always four digits.
-  char buf[32];
+  char buf[kMaxTimeTextBytes];
   char* const end = buf + sizeof(buf);
   char* p = end;
   *--p = 'Z';
@@ -65,7 +71,9 @@ std::string FormatTime(int64_t ns) {
   p = PutDigits(p, static_cast<uint64_t>(month), 2);
   *--p = '-';
   p = PutDigits(p, static_cast<uint64_t>(year), 4);
-  return std::string(p, end);
+  const auto length = static_cast<size_t>(end - p);
+  std::memcpy(out, p, length);
+  return length;
 }
 
 std::string FormatFieldValue(const engine::FieldValue& value) {

@@ -14,6 +14,9 @@ namespace strata::query {
 
 std::string FormatFloat(double v);
 std::string FormatTime(int64_t ns);
+// FormatTime's text written to out, which has room for kMaxTimeTextBytes; returns its length.
+inline constexpr size_t kMaxTimeTextBytes = 32;
+size_t FormatTimeTo(int64_t ns, char* out);
 // A value as a cell: floats by FormatFloat, integers in decimal, booleans true/false, strings
 // as they are (the wire layer keeps them on one line).
 std::string FormatFieldValue(const engine::FieldValue& value);
