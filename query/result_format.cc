@@ -50,30 +50,33 @@ size_t FormatTimeTo(int64_t ns, char* out) {
     day_secs += 86'400;
     --days;
   }
-  int64_t year = 0;
-  unsigned month = 0, day = 0;
-  CivilFromDays(days, &year, &month, &day);
-  // int64 nanoseconds span the years 1677 to 2262: always four digits.
-  char buf[kMaxTimeTextBytes];
-  char* const end = buf + sizeof(buf);
-  char* p = end;
-  *--p = 'Z';
-  p = PutDigits(p, static_cast<uint64_t>(frac), 9);
-  *--p = '.';
-  p = PutDigits(p, static_cast<uint64_t>(day_secs % 60), 2);
-  *--p = ':';
-  p = PutDigits(p, static_cast<uint64_t>(day_secs / 60 % 60), 2);
-  *--p = ':';
-  p = PutDigits(p, static_cast<uint64_t>(day_secs / 3600), 2);
-  *--p = 'T';
-  p = PutDigits(p, static_cast<uint64_t>(day), 2);
-  *--p = '-';
-  p = PutDigits(p, static_cast<uint64_t>(month), 2);
-  *--p = '-';
-  p = PutDigits(p, static_cast<uint64_t>(year), 4);
-  const auto length = static_cast<size_t>(end - p);
-  std::memcpy(out, p, length);
-  return length;
+  // An answer's times mostly share their day: its date text is kept, not computed again.
+  thread_local int64_t cached_days = INT64_MIN;
+  thread_local char cached_date[10];
+  if (days != cached_days) {
+    int64_t year = 0;
+    unsigned month = 0, day = 0;
+    CivilFromDays(days, &year, &month, &day);
+    // int64 nanoseconds span the years 1677 to 2262: always four digits.
+    PutDigits(cached_date + 4, static_cast<uint64_t>(year), 4);
+    cached_date[4] = '-';
+    PutDigits(cached_date + 7, month, 2);
+    cached_date[7] = '-';
+    PutDigits(cached_date + 10, day, 2);
+    cached_days = days;
+  }
+  // yyyy-mm-ddThh:mm:ss.nnnnnnnnnZ
+  std::memcpy(out, cached_date, sizeof(cached_date));
+  out[10] = 'T';
+  PutDigits(out + 13, static_cast<uint64_t>(day_secs / 3600), 2);
+  out[13] = ':';
+  PutDigits(out + 16, static_cast<uint64_t>(day_secs / 60 % 60), 2);
+  out[16] = ':';
+  PutDigits(out + 19, static_cast<uint64_t>(day_secs % 60), 2);
+  out[19] = '.';
+  PutDigits(out + 29, static_cast<uint64_t>(frac), 9);
+  out[29] = 'Z';
+  return 30;
 }
 
 std::string FormatFieldValue(const engine::FieldValue& value) {

@@ -176,6 +176,16 @@ TEST(ResultFormatTest, FormatTimeMatchesChronoEverywhere) {
                      int64_t{951782400} * 1'000'000'000 /* 2000-02-29 */}) {
     EXPECT_EQ(FormatTime(ns), ChronoRfc3339(ns)) << ns;
   }
+  // Runs of one day, as an answer's buckets are (the date text is reused within a day), across
+  // midnights, and times hopping between two days and across the epoch.
+  constexpr int64_t kMinute = 60'000'000'000;
+  for (int64_t ns = -2 * 1440 * kMinute + 13; ns < 3 * 1440 * kMinute; ns += 7 * kMinute) {
+    ASSERT_EQ(FormatTime(ns), ChronoRfc3339(ns)) << ns;
+  }
+  for (int i = 0; i < 100; ++i) {
+    const int64_t ns = (i % 2 == 0 ? -1 : 1) * (i * kMinute + 1);
+    ASSERT_EQ(FormatTime(ns), ChronoRfc3339(ns)) << ns;
+  }
 }
 
 TEST(ResultFormatTest, FormatTimeAlwaysHasNineFractionDigitsAndParsesBack) {
