@@ -7,7 +7,7 @@
 Stdlib Python 3.11 only. One system at a time, each from an empty data directory:
 
   1. Strata: `stratad --port 0 --fsync off` in a temporary directory, `strata load --quiet <file>`,
-     then FLUSH. VictoriaMetrics 1.79.5 and InfluxDB 1.6.7 (Debian packages) are started, loaded
+     then FLUSH and COMPACT. VictoriaMetrics 1.79.5 and InfluxDB 1.6.7 (Debian packages) are started, loaded
      and settled with the peers harness (../shared/peers/run_peer.py: same flags and configuration,
      data under /tmp/peers/<peer>, the ingest setting its sweep chose, wait until every point is
      queryable, then its settle step: forced flush + merge, resp. cache snapshot + full compaction).
@@ -674,6 +674,11 @@ def run_strata(args, queries, path, meta, out):
         t0 = time.time()
         flush = cl.request("FLUSH").decode().strip()
         res["flush"] = {"answer": flush, "wall_s": round(time.time() - t0, 2)}
+        # Settled like the peers (forced merge, full compaction): COMPACT also waits for a
+        # background compaction, which otherwise could start during the queries and take a core.
+        t0 = time.time()
+        compact = cl.request("COMPACT").decode().strip()
+        res["compact"] = {"answer": compact, "wall_s": round(time.time() - t0, 2)}
         cnt = parse_strata(cl.request("SELECT count(*) FROM cpu WHERE time >= '%s' AND time < '%s'" % (rp.DAY_START, rp.DAY_END)))
         if "error" in cnt:
             cnt = parse_strata(cl.request("SELECT count(usage_user) FROM cpu"))
@@ -827,7 +832,7 @@ def render_section(out):
     A("")
     A("Data: `%s` (%s rows = %s float points, %d hosts x %g day(s), 10 s interval, 10 fields, tags `hostname`, "
       "`region`, ... — TSBS devops cpu-only shape), loaded into each system from an empty data directory, one "
-      "system at a time. Systems: Strata `%s` (Release, `stratad --fsync off`, FLUSHed after the load); %s; %s." % (
+      "system at a time. Systems: Strata `%s` (Release, `stratad --fsync off`, FLUSHed and COMPACTed after the load); %s; %s." % (
           out["workload"]["file"], "{:,}".format(out["workload"]["main_rows"]),
           "{:,}".format(out["workload"]["main_points"]), out["workload"]["hosts"], out["workload"]["days"],
           sysres.get("strata", {}).get("git", "?"),
