@@ -7,10 +7,11 @@
 Stdlib Python 3.11 only. One system at a time, each from an empty data directory:
 
   1. Strata: `stratad --port 0 --fsync off` in a temporary directory, `strata load --quiet <file>`,
-     then FLUSH and COMPACT. VictoriaMetrics 1.79.5 and InfluxDB 1.6.7 (Debian packages) are started, loaded
-     and settled with the peers harness (../shared/peers/run_peer.py: same flags and configuration,
-     data under /tmp/peers/<peer>, the ingest setting its sweep chose, wait until every point is
-     queryable, then its settle step: forced flush + merge, resp. cache snapshot + full compaction).
+     then FLUSH and COMPACT. VictoriaMetrics 1.79.5 and InfluxDB 1.6.7 (Debian packages) are
+     started, loaded and settled with the peers harness (../shared/peers/run_peer.py: same flags
+     and configuration, data under /tmp/peers/<peer>, the ingest setting its sweep chose, wait
+     until every point is queryable, then its settle step: forced flush + merge, resp. cache
+     snapshot + full compaction).
      The two peers never run at the same time; the harness refuses to start one on a busy port.
   2. The queries: TSBS's devops generator (single-groupby-M-H-T, cpu-max-all-H, double-groupby-M,
      high-cpu-H, lastpoint, groupby-orderby-limit) with its InfluxQL text (run unchanged on Strata
