@@ -8,6 +8,7 @@
 #include <utility>
 
 #include "util/logging.h"
+#include "util/thread_name.h"
 
 namespace strata::compaction {
 
@@ -19,7 +20,10 @@ Compactor::~Compactor() { Stop(); }
 void Compactor::Start() {
   const bool retention = engine_.retention().count() > 0;
   if ((options_.min_files == 0 && !retention) || scheduler_.joinable()) return;
-  scheduler_ = std::thread([this] { SchedulerLoop(); });
+  scheduler_ = std::thread([this] {
+    SetCurrentThreadName("strata-compact");
+    SchedulerLoop();
+  });
 }
 
 void Compactor::Stop() {

@@ -4,6 +4,7 @@
 #include <utility>
 
 #include "util/logging.h"
+#include "util/thread_name.h"
 
 namespace strata::engine {
 
@@ -28,7 +29,10 @@ Result<std::unique_ptr<Engine>> Engine::Open(const EngineOptions& options) {
   // Left by a backup that did not finish (StageBackup): links only, never data.
   STRATA_RETURN_IF_ERROR(RemoveTree(env, engine->BackupStagingRoot()));
   STRATA_RETURN_IF_ERROR(engine->Recover());
-  engine->flush_thread_ = std::thread([e = engine.get()] { e->FlushLoop(); });
+  engine->flush_thread_ = std::thread([e = engine.get()] {
+    SetCurrentThreadName("strata-flush");
+    e->FlushLoop();
+  });
   return engine;
 }
 

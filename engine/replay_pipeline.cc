@@ -2,6 +2,8 @@
 
 #include <utility>
 
+#include "util/thread_name.h"
+
 namespace strata::engine {
 
 ReplayPipeline::ReplayPipeline(MemTable* target, LastValueCache* last_values,
@@ -9,7 +11,10 @@ ReplayPipeline::ReplayPipeline(MemTable* target, LastValueCache* last_values,
     : target_(target),
       last_values_(last_values),
       row_blocks_(row_blocks),
-      thread_([this] { Run(); }) {}
+      thread_([this] {
+        SetCurrentThreadName("strata-replay");
+        Run();
+      }) {}
 
 ReplayPipeline::~ReplayPipeline() { Finish().IgnoreError(); }
 

@@ -9,6 +9,7 @@
 
 #include "server/session.h"
 #include "util/logging.h"
+#include "util/thread_name.h"
 
 namespace strata::server {
 
@@ -48,7 +49,10 @@ Status Server::Start() {
         WriteFileAtomically(*Env::Default(), options_.port_file, std::to_string(port_.load())));
   }
   STRATA_LOG(kInfo, "stratad listening on {}:{}", options_.address, port_.load());
-  accept_thread_ = std::thread([this] { AcceptLoop(); });
+  accept_thread_ = std::thread([this] {
+    SetCurrentThreadName("strata-accept");
+    AcceptLoop();
+  });
   return Status::OK();
 }
 
@@ -82,7 +86,10 @@ void Server::AcceptLoop() {
     }
     Connection* raw = connection.get();
     connections_.push_back(std::move(connection));
-    raw->thread = std::thread([this, raw] { Serve(raw); });
+    raw->thread = std::thread([this, raw] {
+      SetCurrentThreadName("strata-conn");
+      Serve(raw);
+    });
   }
 }
 

@@ -7,6 +7,7 @@
 #include <charconv>
 #include <utility>
 
+#include "util/thread_name.h"
 #include "wal/log_format.h"
 #include "wal/segment.h"
 
@@ -27,7 +28,10 @@ Result<std::unique_ptr<WalWriter>> WalWriter::Open(const WalOptions& options,
   std::unique_ptr<WalWriter> writer(new WalWriter(options, last_system_time_ns));
   STRATA_RETURN_IF_ERROR(writer->OpenSegment(number));
   writer->last_sync_ = std::chrono::steady_clock::now();
-  writer->thread_ = std::thread([w = writer.get()] { w->Run(); });
+  writer->thread_ = std::thread([w = writer.get()] {
+    SetCurrentThreadName("strata-wal");
+    w->Run();
+  });
   return writer;
 }
 
