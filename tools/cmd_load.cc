@@ -10,69 +10,20 @@
 #include <cstdio>
 #include <cstring>
 #include <deque>
-#include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
 #include <thread>
 #include <vector>
 
+#include <xxhash.h>
+
 #include "tools/commands.h"
 #include "tools/line_client.h"
+#include "tools/line_shape.h"
 
 namespace strata::tools {
 namespace {
-
-// What the client needs of a line without parsing it: where its series (measurement and tags,
-// up to the first unescaped space) ends, and its points (fields: commas outside quoted strings
-// in the field set). Zero points for blank lines and comments.
-struct LineShape {
-  size_t series_end = 0;
-  uint32_t points = 0;
-};
-
-// Counts with memchr and std::count where the text has no quote or backslash (the common case):
-// a byte-at-a-time loop here cost the client as much CPU as the server's parser.
-LineShape ScanLine(std::string_view line) {
-  LineShape shape;
-  size_t i = 0;
-  while (i < line.size() && (line[i] == ' ' || line[i] == '\t')) ++i;
-  if (i == line.size() || line[i] == '#') return shape;
-  const auto has = [&](size_t from, size_t to, char c) {
-    return std::memchr(line.data() + from, c, to - from) != nullptr;
-  };
-  const size_t first_space = std::min(line.find(' ', i), line.size());
-  if (!has(i, first_space, '\\')) {
-    i = first_space;
-  } else {
-    for (; i < line.size() && line[i] != ' '; ++i) {
-      if (line[i] == '\\') ++i;
-    }
-  }
-  shape.series_end = std::min(i, line.size());
-  while (i < line.size() && line[i] == ' ') ++i;
-  if (i == line.size()) return shape;
-  shape.points = 1;
-  const size_t fields_end = std::min(line.find(' ', i), line.size());
-  if (!has(i, fields_end, '"') && !has(i, fields_end, '\\')) {
-    shape.points += static_cast<uint32_t>(std::count(line.begin() + i, line.begin() + fields_end, ','));
-    return shape;
-  }
-  bool quoted = false;
-  for (; i < line.size(); ++i) {
-    char c = line[i];
-    if (c == '\\') {
-      ++i;
-    } else if (c == '"') {
-      quoted = !quoted;
-    } else if (!quoted && c == ',') {
-      ++shape.points;
-    } else if (!quoted && c == ' ') {
-      break;
-    }
-  }
-  return shape;
-}
 
 // The input a chunk at a time. A regular file is mapped and its chunks handed out in place:
 // reading it into a buffer was a quarter of the client's CPU (the kernel copying page-cache
@@ -303,9 +254,8 @@ int RunLoad(const ServerAddress& server, const LoadOptions& options) {
     points_sent += shape.points;
     bytes_sent += line_with_newline.size();
     // A series' lines share a connection, so they keep the file's order.
-    const size_t lane = lanes.size() == 1 ? 0
-                        : std::hash<std::string_view>{}(line.substr(0, shape.series_end)) %
-                              lanes.size();
+    const size_t lane =
+        lanes.size() == 1 ? 0 : XXH3_64bits(line.data(), shape.series_end) % lanes.size();
     lanes[lane]->Add(line_with_newline, points_per_line.size());
   };
 
