@@ -57,6 +57,8 @@ EngineStats Engine::Stats() const {
   stats.recovered_records = recovered_records_;
   stats.recovered_truncated_bytes = recovered_truncated_bytes_;
   stats.flushes = flushes_;
+  stats.write_stalls = write_stalls_;
+  stats.write_stall_ns = write_stall_ns_;
   stats.checkpoint_ns = checkpoint_ns_;
   stats.retention_ns = options_.retention.count();
   stats.oldest_kept_ns = OldestKeptNs();

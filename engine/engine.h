@@ -111,6 +111,10 @@ struct EngineStats {
   uint64_t recovered_records = 0;
   uint64_t recovered_truncated_bytes = 0;
   uint64_t flushes = 0;
+  // Commits that waited for memtable space (a flush behind the writes), and for how long in
+  // total, since Open: a write stall in RocksDB's terms.
+  uint64_t write_stalls = 0;
+  uint64_t write_stall_ns = 0;
   uint64_t partitions = 0;
   uint64_t chunk_files = 0;
   uint64_t chunk_bytes = 0;
@@ -333,6 +337,21 @@ class Engine {
   // Writes the frozen memtable's chunk files and commits them; *committed tells whether the
   // catalog commit happened (after it, a failure must not lead to a second flush of the data).
   Status FlushMemTable(const MemTable& frozen, int64_t checkpoint_ns, bool* committed);
+  // The share of one flush worker: the chunk files of some regions' partitions (defined in
+  // engine_flush.cc).
+  struct FlushPart;
+  // What every part of one flush reads.
+  struct FlushInputs {
+    const MemTable* frozen;
+    const Snapshot* on_disk;
+    const std::vector<RollupDef>* rollups;
+    int64_t oldest_kept_ns;
+    CatalogBatch* batch;  // for rollup rows: a flush with rollups has a single part
+  };
+  // Splits the frozen memtable's regions over at most two parts of about equal points.
+  std::vector<FlushPart> SplitFlush(const FlushInputs& in) const;
+  // Writes the part's chunk files and syncs them, under temporary names; sets part->status.
+  void WriteFlushPart(const FlushInputs& in, FlushPart* part);
   std::string ChunkDir(const PartitionKey& partition) const;
   // engine_retention.cc
   void RaiseOldestKept(int64_t ns) const;
@@ -423,6 +442,8 @@ class Engine {
   uint64_t flush_requested_ GUARDED_BY(mu_) = 0;  // generation asked for
   uint64_t flush_completed_ GUARDED_BY(mu_) = 0;  // generation done
   uint64_t flushes_ GUARDED_BY(mu_) = 0;
+  uint64_t write_stalls_ GUARDED_BY(mu_) = 0;
+  uint64_t write_stall_ns_ GUARDED_BY(mu_) = 0;
   uint64_t commits_ GUARDED_BY(mu_) = 0;
   uint64_t recovered_records_ GUARDED_BY(mu_) = 0;
   uint64_t recovered_truncated_bytes_ GUARDED_BY(mu_) = 0;

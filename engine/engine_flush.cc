@@ -6,11 +6,15 @@
 #include <algorithm>
 #include <cinttypes>
 #include <cstdio>
+#include <functional>
 #include <map>
+#include <system_error>
+#include <thread>
 
 #include "engine/chunk/chunk_writer.h"
 #include "engine/engine.h"
 #include "util/logging.h"
+#include "util/thread_name.h"
 
 namespace strata::engine {
 
@@ -103,34 +107,61 @@ void Engine::FlushLoop() {
   }
 }
 
-Status Engine::FlushMemTable(const MemTable& frozen, int64_t checkpoint_ns, bool* committed) {
-  Env& env = *options_.env;
+struct Engine::FlushPart {
+  // The regions whose series this part writes; empty: every region.
+  std::vector<std::string> regions;
+  uint64_t rows = 0;
   struct Output {
     std::unique_ptr<chunk::ChunkWriter> writer;
     uint64_t file_id;
     std::string tmp_path;
   };
   std::map<PartitionKey, Output> outputs;
+  std::vector<ChunkFileMeta> metas;  // of the finished outputs
   Status status;
-  VersionColumn sorted, piece, flushed;
-  // Held until the files are published: a partition drop cannot slip in between reading the
-  // oldest time kept and recording files, so a dropped day is never recreated.
-  MutexLock drop_lock(&drop_mu_);
-  const int64_t oldest_kept_ns = OldestKeptNs();
-  // Rows already in chunk files decide which memtable rows are new versions: an identical
-  // rewrite (a retried batch) must cost nothing on disk. Only this flush changes the file set.
-  Snapshot on_disk;
-  std::shared_ptr<const std::vector<RollupDef>> rollups;  // fixed while drop_mu_ is held
-  {
-    MutexLock lock(&mu_);
-    on_disk.files = files_;
-    rollups = rollups_;
+};
+
+std::vector<Engine::FlushPart> Engine::SplitFlush(const FlushInputs& in) const {
+  std::vector<FlushPart> parts(1);
+  // Rollup rows go into the one catalog batch as the columns are written, so they take one
+  // part. So does a small memtable: a thread costs more than it saves there.
+  constexpr uint64_t kMinRowsToSplit = 1 << 16;
+  if (!in.rollups->empty() || in.frozen->points() < kMinRowsToSplit) return parts;
+  std::map<std::string, uint64_t, std::less<>> rows_by_region;
+  in.frozen->ForEachSeries([&](SeriesId id, uint64_t rows) {
+    const SeriesInfo* info = series_.Get(id);
+    if (info != nullptr) rows_by_region[std::string(RegionOf(*info))] += rows;
+  });
+  if (rows_by_region.size() < 2) return parts;
+  // Largest first, each to the part with fewer rows so far.
+  std::vector<std::pair<uint64_t, std::string>> by_rows;
+  for (auto& [region, rows] : rows_by_region) by_rows.emplace_back(rows, region);
+  std::sort(by_rows.begin(), by_rows.end(), std::greater<>());
+  parts.resize(2);
+  for (auto& [rows, region] : by_rows) {
+    FlushPart& lighter = parts[0].rows <= parts[1].rows ? parts[0] : parts[1];
+    lighter.rows += rows;
+    lighter.regions.push_back(std::move(region));
   }
-  // One atomic catalog batch: the new files, new series and fields, the checkpoint, and the
-  // rollup buckets this memtable touches, rewritten as the new files make them.
-  CatalogBatch batch;
+  return parts;
+}
+
+void Engine::WriteFlushPart(const FlushInputs& in, FlushPart* part) {
+  Env& env = *options_.env;
+  Status& status = part->status;
+  VersionColumn sorted, piece, flushed;
   RollupScratch rollup_scratch;
-  frozen.ForEachColumn([&](SeriesId id, const std::string& field, const VersionColumn& column) {
+  std::function<bool(SeriesId)> wanted;
+  if (!part->regions.empty()) {
+    wanted = [&](SeriesId id) {
+      const SeriesInfo* info = series_.Get(id);
+      if (info == nullptr) return true;  // reported below
+      const std::string_view region = RegionOf(*info);
+      return std::find(part->regions.begin(), part->regions.end(), region) != part->regions.end();
+    };
+  }
+  in.frozen->ForEachColumn(
+      [&](SeriesId id, const std::string& field, const VersionColumn& column) {
     if (!status.ok()) return;
     const SeriesInfo* info = series_.Get(id);
     if (info == nullptr) {
@@ -145,9 +176,9 @@ Status Engine::FlushMemTable(const MemTable& frozen, int64_t checkpoint_ns, bool
       SortVersions(&sorted);
       rows = &sorted;
     }
-    if (!rollups->empty()) {
-      status = PutFlushedRollupBuckets(*rollups, on_disk, *info, field, *rows, &rollup_scratch,
-                                       &batch);
+    if (!in.rollups->empty()) {
+      status = PutFlushedRollupBuckets(*in.rollups, *in.on_disk, *info, field, *rows,
+                                       &rollup_scratch, in.batch);
       if (!status.ok()) return;
     }
     // Rows are in valid-time order, so each UTC day is one contiguous run.
@@ -164,8 +195,8 @@ Status Engine::FlushMemTable(const MemTable& frozen, int64_t checkpoint_ns, bool
       begin = end;
       // An expired day (the bound is a day start, so the whole piece is on one side of it):
       // invisible already, and writing it would bring back a partition retention dropped.
-      if (last_valid < oldest_kept_ns) continue;
-      status = CollectVersions(on_disk, *info, field, first_valid,
+      if (last_valid < in.oldest_kept_ns) continue;
+      status = CollectVersions(*in.on_disk, *info, field, first_valid,
                                last_valid == kNoEndNs ? kNoEndNs : last_valid + 1, kNoEndNs,
                                &flushed);
       if (!status.ok()) return;
@@ -179,9 +210,9 @@ Status Engine::FlushMemTable(const MemTable& frozen, int64_t checkpoint_ns, bool
       }
       if (out_rows->empty()) continue;
       PartitionKey key{std::string(RegionOf(*info)), day};
-      auto it = outputs.find(key);
-      if (it == outputs.end()) {
-        Output out;
+      auto it = part->outputs.find(key);
+      if (it == part->outputs.end()) {
+        FlushPart::Output out;
         out.file_id = next_file_id_.fetch_add(1);
         status = env.CreateDirs(ChunkDir(key));
         if (!status.ok()) return;
@@ -192,15 +223,15 @@ Status Engine::FlushMemTable(const MemTable& frozen, int64_t checkpoint_ns, bool
           return;
         }
         out.writer = std::move(writer).value();
-        it = outputs.emplace(key, std::move(out)).first;
+        it = part->outputs.emplace(key, std::move(out)).first;
       }
       status = it->second.writer->AddColumn(id, info->key, field, *out_rows);
     }
-  });
+      },
+      wanted);
 
-  // Finish every file: written and fsynced under a temporary name, then renamed into place.
-  std::vector<ChunkFileMeta> metas;
-  for (auto& [key, out] : outputs) {
+  // Finish every file: written and fsynced under a temporary name (renamed into place later).
+  for (auto& [key, out] : part->outputs) {
     if (!status.ok()) break;
     auto summary = out.writer->Finish();
     if (!summary.ok()) {
@@ -217,13 +248,59 @@ Status Engine::FlushMemTable(const MemTable& frozen, int64_t checkpoint_ns, bool
     meta.max_valid_ns = summary->max_valid_ns;
     meta.min_system_ns = summary->min_system_ns;
     meta.max_system_ns = summary->max_system_ns;
-    metas.push_back(meta);
+    part->metas.push_back(meta);
+  }
+}
+
+Status Engine::FlushMemTable(const MemTable& frozen, int64_t checkpoint_ns, bool* committed) {
+  Env& env = *options_.env;
+  // Held until the files are published: a partition drop cannot slip in between reading the
+  // oldest time kept and recording files, so a dropped day is never recreated.
+  MutexLock drop_lock(&drop_mu_);
+  // Rows already in chunk files decide which memtable rows are new versions: an identical
+  // rewrite (a retried batch) must cost nothing on disk. Only this flush changes the file set.
+  Snapshot on_disk;
+  std::shared_ptr<const std::vector<RollupDef>> rollups;  // fixed while drop_mu_ is held
+  {
+    MutexLock lock(&mu_);
+    on_disk.files = files_;
+    rollups = rollups_;
+  }
+  // One atomic catalog batch: the new files, new series and fields, the checkpoint, and the
+  // rollup buckets this memtable touches, rewritten as the new files make them.
+  CatalogBatch batch;
+  const FlushInputs in{&frozen, &on_disk, rollups.get(), OldestKeptNs(), &batch};
+  // Two parts write their regions' files side by side. Writes wait while a flush is behind
+  // (BENCHMARKS.md): one flush thread left a core idle through every such wait.
+  std::vector<FlushPart> parts = SplitFlush(in);
+  if (parts.size() == 2) {
+    std::thread helper;
+    try {
+      helper = std::thread([&] {
+        SetCurrentThreadName("strata-flush2");
+        WriteFlushPart(in, &parts[1]);
+      });
+    } catch (const std::system_error&) {
+      WriteFlushPart(in, &parts[1]);  // no thread to be had: one after the other
+    }
+    WriteFlushPart(in, &parts[0]);
+    if (helper.joinable()) helper.join();
+  } else {
+    WriteFlushPart(in, &parts[0]);
+  }
+  Status status;
+  std::vector<ChunkFileMeta> metas;
+  for (FlushPart& part : parts) {
+    if (status.ok()) status = part.status;
+    metas.insert(metas.end(), part.metas.begin(), part.metas.end());
   }
   if (status.ok() && options_.flush_hook) status = options_.flush_hook("after_write");
-  for (auto& [key, out] : outputs) {
-    if (!status.ok()) break;
-    status = env.RenameFile(out.tmp_path, ChunkPath(key, out.file_id));
-    if (status.ok()) status = env.SyncDir(ChunkDir(key));
+  for (FlushPart& part : parts) {
+    for (auto& [key, out] : part.outputs) {
+      if (!status.ok()) break;
+      status = env.RenameFile(out.tmp_path, ChunkPath(key, out.file_id));
+      if (status.ok()) status = env.SyncDir(ChunkDir(key));
+    }
   }
   if (status.ok() && options_.flush_hook) status = options_.flush_hook("after_rename");
   if (!status.ok()) return status;  // leftovers are orphans: removed at the next start

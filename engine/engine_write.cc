@@ -1,3 +1,5 @@
+#include <chrono>
+
 #include "engine/engine.h"
 #include "util/logging.h"
 
@@ -40,17 +42,26 @@ Result<SystemTime> Engine::Commit(WriteBatch* batch) {
     // Backpressure, so memtables never hold more than the budget: wait while a frozen memtable
     // is still being flushed and the active one is full too, or while the active one has grown
     // to half the budget because the flush thread has not frozen it yet (a busy machine).
-    while (
-        bg_error_.ok() && !closed_ &&
-        ((!immutables_.empty() && active_->MemoryBytes() >= options_.memtable_budget_bytes / 3) ||
-         active_->MemoryBytes() >= options_.memtable_budget_bytes / 2)) {
-      // The wait ends when a flush does: make sure one is asked for (after a failed flush
-      // nothing else would ask while commits wait here).
-      if (flush_requested_ == flush_completed_) {
-        ++flush_requested_;
-        flush_cv_.SignalAll();
-      }
-      flush_cv_.Wait();
+    const auto must_wait = [&]() EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+      return bg_error_.ok() && !closed_ &&
+             ((!immutables_.empty() &&
+               active_->MemoryBytes() >= options_.memtable_budget_bytes / 3) ||
+              active_->MemoryBytes() >= options_.memtable_budget_bytes / 2);
+    };
+    if (must_wait()) {
+      const auto stalled_at = std::chrono::steady_clock::now();
+      do {
+        // The wait ends when a flush does: make sure one is asked for (after a failed flush
+        // nothing else would ask while commits wait here).
+        if (flush_requested_ == flush_completed_) {
+          ++flush_requested_;
+          flush_cv_.SignalAll();
+        }
+        flush_cv_.Wait();
+      } while (must_wait());
+      ++write_stalls_;
+      write_stall_ns_ += static_cast<uint64_t>(std::chrono::nanoseconds(
+          std::chrono::steady_clock::now() - stalled_at).count());
     }
     if (!bg_error_.ok()) return bg_error_;
     if (closed_) return Status::Unavailable("engine is closed");

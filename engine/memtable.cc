@@ -336,11 +336,14 @@ void MemTable::CollectVersions(SeriesId series, std::string_view field, int64_t 
 
 void MemTable::ForEachColumn(
     const std::function<void(SeriesId, const std::string& field, const VersionColumn& column)>&
-        visit) const {
+        visit,
+    const std::function<bool(SeriesId)>& wanted) const {
   std::shared_lock lock(mu_);
   std::vector<std::pair<uint64_t, const SeriesColumns*>> by_id;
   by_id.reserve(series_.size());
-  for (const auto& [id, columns] : series_) by_id.emplace_back(id, &columns);
+  for (const auto& [id, columns] : series_) {
+    if (!wanted || wanted(SeriesId{id})) by_id.emplace_back(id, &columns);
+  }
   std::sort(by_id.begin(), by_id.end(),
             [](const auto& a, const auto& b) { return a.first < b.first; });
   VersionColumn versions;
@@ -351,6 +354,15 @@ void MemTable::ForEachColumn(
       AppendVersions(column, 0, column.rows.size(), &versions);
       visit(SeriesId{id}, field, versions);
     }
+  }
+}
+
+void MemTable::ForEachSeries(const std::function<void(SeriesId, uint64_t rows)>& visit) const {
+  std::shared_lock lock(mu_);
+  for (const auto& [id, columns] : series_) {
+    uint64_t rows = 0;
+    for (const auto& [field, column] : columns.by_field) rows += column.rows.size();
+    visit(SeriesId{id}, rows);
   }
 }
 

@@ -75,10 +75,13 @@ class MemTable {
                        VersionColumn* out) const;
 
   // Visits every column, in ascending series id and field name, as a VersionColumn built for
-  // the call (valid only during it). For flush; the memtable must be frozen (no concurrent
-  // Apply).
+  // the call (valid only during it); with wanted, only the columns of series it accepts. For
+  // flush; the memtable must be frozen (no concurrent Apply). Concurrent calls are safe.
   void ForEachColumn(const std::function<void(SeriesId, const std::string& field,
-                                              const VersionColumn& column)>& visit) const;
+                                              const VersionColumn& column)>& visit,
+                     const std::function<bool(SeriesId)>& wanted = nullptr) const;
+  // Calls visit with each series and the rows its columns hold, in no particular order.
+  void ForEachSeries(const std::function<void(SeriesId, uint64_t rows)>& visit) const;
 
   uint64_t points() const { return points_.load(std::memory_order_relaxed); }
   // Heap bytes held by the column buffers (by capacity), for the flush budget.

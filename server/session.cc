@@ -350,6 +350,8 @@ void Session::Stats(std::string* out) {
       {"last_system_time", s.last_system_time_ns},
       {"checkpoint_system_time", s.checkpoint_ns},
       {"flushes", static_cast<int64_t>(s.flushes)},
+      {"write_stalls", static_cast<int64_t>(s.write_stalls)},
+      {"write_stall_ms", static_cast<int64_t>(s.write_stall_ns / 1000000)},
       {"partitions", static_cast<int64_t>(s.partitions)},
       {"chunk_files", static_cast<int64_t>(s.chunk_files)},
       {"chunk_bytes", static_cast<int64_t>(s.chunk_bytes)},

@@ -3,8 +3,12 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <atomic>
+#include <chrono>
 #include <functional>
+#include <memory>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "tests/support/fault_injection_env.h"
@@ -373,6 +377,84 @@ TEST_F(EngineTest, CrashAtEveryFlushStepLosesNothingAndCountsNothingTwice) {
   }
 }
 
+// A memtable of 100,000 points in four regions over two UTC days: big enough that the flush
+// splits its regions over two threads. Returns (points, sum of v) written.
+std::pair<int, double> WriteFourRegionsOverTwoDays(
+    const std::function<Status(const std::vector<std::string>&)>& write) {
+  const int64_t day = 86'400'000'000'000;
+  const int64_t d0 = 20454 * day;  // 2026-01-01
+  const char* regions[] = {"eu", "us", "ap", "sa"};
+  int points = 0;
+  double sum = 0;
+  for (int round = 0; round < 20; ++round) {
+    std::vector<std::string> lines;
+    for (int region = 0; region < 4; ++region) {
+      for (int host = 0; host < 25; ++host) {
+        for (int k = 0; k < 50; ++k, ++points) {
+          // Each series' points in time order, the second half on the next day.
+          const int64_t t = d0 + (round >= 10 ? day : 0) + (round % 10) * 50 + k;
+          const int v = (points * 7919) % 1000;
+          lines.push_back("m,region=" + std::string(regions[region]) + ",h=h" +
+                          std::to_string(host) + " v=" + std::to_string(v) + " " +
+                          std::to_string(t));
+          sum += v;
+        }
+      }
+    }
+    EXPECT_TRUE(write(lines).ok());
+  }
+  return {points, sum};
+}
+
+TEST_F(EngineTest, ABigFlushWritesEachPartitionOnceFromTwoThreads) {
+  Open(wal::FsyncPolicy::kOff);
+  const auto written =
+      WriteFourRegionsOverTwoDays([&](const auto& lines) { return Write(lines).status(); });
+  ASSERT_EQ(written.first, 100'000);
+  ASSERT_TRUE(engine_->Flush().ok());
+  const EngineStats stats = engine_->Stats();
+  EXPECT_EQ(stats.chunk_files, 8u) << "one file per (region, day), whichever thread wrote it";
+  EXPECT_EQ(stats.partitions, 8u);
+  EXPECT_EQ(stats.chunk_versions, 100'000u);
+  EXPECT_EQ(stats.memtable_points, 0u);
+  EXPECT_EQ(ChunkFilesOnDisk().size(), 8u) << "no temporary file left behind";
+  EXPECT_EQ(CountSum(engine_->LastVisibleTime()), written);
+  Reopen();
+  EXPECT_EQ(CountSum(engine_->LastVisibleTime()), written);
+}
+
+TEST_F(EngineTest, AFailureInEitherHalfOfABigFlushLosesNothing) {
+  const std::vector<FlushFault> faults = {
+      {"a file half written", [](FaultInjectionEnv& env, EngineOptions&) { env.SetShortWrite(3, 10); }},
+      {"a late rename fails",
+       [](FaultInjectionEnv& env, EngineOptions&) { env.FailOnce(FaultInjectionEnv::Op::kRename, 5); }},
+  };
+  for (const FlushFault& fault : faults) {
+    SCOPED_TRACE(fault.name);
+    TempDir dir;
+    base_options_ = EngineOptions();
+    base_options_.data_dir = dir.Sub("data");
+    Open();
+    const auto written =
+        WriteFourRegionsOverTwoDays([&](const auto& lines) { return Write(lines).status(); });
+    fault.arm(env_, base_options_);
+    EXPECT_FALSE(engine_->Flush().ok()) << "the fault must hit the flush";
+    EXPECT_EQ(CountSum(engine_->LastVisibleTime()), written) << "still served from memory";
+    ASSERT_TRUE(env_.SimulateCrash().ok());
+    engine_.reset();
+    env_.Reactivate();
+    env_.ClearFaults();
+    Open();
+    EXPECT_EQ(CountSum(engine_->LastVisibleTime()), written);
+    EXPECT_EQ(ChunkFilesOnDisk().size(), engine_->Stats().chunk_files);
+    ASSERT_TRUE(engine_->Flush().ok());
+    EXPECT_EQ(engine_->Stats().chunk_versions, 100'000u);
+    Reopen();
+    EXPECT_EQ(CountSum(engine_->LastVisibleTime()), written);
+    engine_.reset();
+  }
+}
+
 TEST_F(EngineTest, AMemtableBudgetAbove16GiBIsRefusedAtOpen) {
   base_options_.memtable_budget_bytes = (uint64_t{16} << 30) + 1;
   auto refused = Engine::Open(Options(wal::FsyncPolicy::kOff));
@@ -405,6 +487,33 @@ TEST_F(EngineTest, MemoryStaysWithinTheBudgetWhileIngestingFiveTimesIt) {
       << "memtables may exceed the budget by at most about one batch";
   EXPECT_GE(engine_->Stats().flushes, 5u);
   EXPECT_EQ(CountSum(engine_->LastVisibleTime()), std::make_pair(points, sum));
+}
+
+TEST_F(EngineTest, CommitsWaitingForASlowFlushAreCountedAsWriteStalls) {
+  // A third of the budget is about 5,000 points, which the writes below add in tens of
+  // milliseconds; the first flush takes at least half a second.
+  base_options_.memtable_budget_bytes = 256 << 10;
+  auto first_flush = std::make_shared<std::atomic<bool>>(true);
+  base_options_.flush_hook = [first_flush](std::string_view step) {
+    if (step == "after_write" && first_flush->exchange(false)) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(500));
+    }
+    return Status::OK();
+  };
+  Open(wal::FsyncPolicy::kOff);
+  EXPECT_EQ(engine_->Stats().write_stalls, 0u);
+  int points = 0;
+  for (int batch = 0; batch < 16; ++batch) {
+    std::vector<std::string> lines;
+    for (int i = 0; i < 1000; ++i, ++points) {
+      lines.push_back("m,h=h" + std::to_string(i % 10) + " v=1 " + std::to_string(points));
+    }
+    ASSERT_TRUE(Write(lines).ok());
+  }
+  const EngineStats stats = engine_->Stats();
+  EXPECT_GE(stats.write_stalls, 1u) << stats.flushes << " flushes";
+  EXPECT_GE(stats.write_stall_ns, stats.write_stalls * 1'000'000u) << "each waited for a flush";
+  EXPECT_EQ(CountSum(engine_->LastVisibleTime()).first, points);
 }
 
 }  // namespace
