@@ -160,8 +160,8 @@ void Engine::WriteFlushPart(const FlushInputs& in, FlushPart* part) {
       return std::find(part->regions.begin(), part->regions.end(), region) != part->regions.end();
     };
   }
-  in.frozen->ForEachColumn(
-      [&](SeriesId id, const std::string& field, const VersionColumn& column) {
+  const auto write_column = [&](SeriesId id, const std::string& field,
+                                const VersionColumn& column) {
     if (!status.ok()) return;
     const SeriesInfo* info = series_.Get(id);
     if (info == nullptr) {
@@ -227,8 +227,8 @@ void Engine::WriteFlushPart(const FlushInputs& in, FlushPart* part) {
       }
       status = it->second.writer->AddColumn(id, info->key, field, *out_rows);
     }
-      },
-      wanted);
+  };
+  in.frozen->ForEachColumn(write_column, wanted);
 
   // Finish every file: written and fsynced under a temporary name (renamed into place later).
   for (auto& [key, out] : part->outputs) {

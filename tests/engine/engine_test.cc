@@ -425,9 +425,12 @@ TEST_F(EngineTest, ABigFlushWritesEachPartitionOnceFromTwoThreads) {
 
 TEST_F(EngineTest, AFailureInEitherHalfOfABigFlushLosesNothing) {
   const std::vector<FlushFault> faults = {
-      {"a file half written", [](FaultInjectionEnv& env, EngineOptions&) { env.SetShortWrite(3, 10); }},
+      {"a file half written",
+       [](FaultInjectionEnv& env, EngineOptions&) { env.SetShortWrite(3, 10); }},
       {"a late rename fails",
-       [](FaultInjectionEnv& env, EngineOptions&) { env.FailOnce(FaultInjectionEnv::Op::kRename, 5); }},
+       [](FaultInjectionEnv& env, EngineOptions&) {
+         env.FailOnce(FaultInjectionEnv::Op::kRename, 5);
+       }},
   };
   for (const FlushFault& fault : faults) {
     SCOPED_TRACE(fault.name);
