@@ -1,9 +1,9 @@
-#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <atomic>
+#include <cerrno>
 #include <charconv>
 #include <chrono>
 #include <condition_variable>
@@ -25,54 +25,34 @@
 namespace strata::tools {
 namespace {
 
-// The input a chunk at a time. A regular file is mapped and its chunks handed out in place:
-// reading it into a buffer was a quarter of the client's CPU (the kernel copying page-cache
-// pages), and on a two-core machine the client's CPU is the server's. Pipes are read.
+// The input a chunk at a time, read(2) into one reused buffer small enough to stay in the
+// cache while its lines are scanned and copied out. Mapping the file instead cost four times
+// the CPU on this VM: the kernel filled in a page-table entry per 4 KiB page of page cache
+// (190 vs 50 ms for the 316 MB TSBS day, BENCHMARKS.md), and the client shares the machine's
+// two cores with the server it loads.
 class InputChunks {
  public:
-  explicit InputChunks(FILE* in) : in_(in) {
-    struct stat st;
-    if (in == stdin || ::fstat(::fileno(in), &st) != 0 || !S_ISREG(st.st_mode) || st.st_size == 0) {
-      return;
-    }
-    void* map = ::mmap(nullptr, static_cast<size_t>(st.st_size), PROT_READ, MAP_PRIVATE,
-                       ::fileno(in), 0);
-    if (map == MAP_FAILED) return;  // read instead
-    (void)::madvise(map, static_cast<size_t>(st.st_size), MADV_SEQUENTIAL);
-    map_ = static_cast<const char*>(map);
-    map_size_ = static_cast<size_t>(st.st_size);
-  }
-  ~InputChunks() {
-    if (map_ != nullptr) ::munmap(const_cast<char*>(map_), map_size_);
-  }
-  InputChunks(const InputChunks&) = delete;
-  InputChunks& operator=(const InputChunks&) = delete;
+  explicit InputChunks(FILE* in) : fd_(::fileno(in)), buffer_(kChunkBytes) {}
 
-  // The next chunk; false at the end of the input. The chunk stays valid until the next call.
+  // The next chunk; false at the end of the input (or a read error, reported by errno_value).
+  // The chunk stays valid until the next call.
   bool Next(std::string_view* chunk) {
-    if (map_ != nullptr) {
-      if (map_offset_ == map_size_) return false;
-      const size_t n = std::min(kChunkBytes, map_size_ - map_offset_);
-      // One call maps the chunk's pages: faulting them in one by one as they were read cost
-      // a fifth of the client's CPU on this VM (BENCHMARKS.md). Kernels before 5.14 refuse
-      // the advice (EINVAL); then the pages fault in as before. Chunk offsets are page aligned.
-      (void)::madvise(const_cast<char*>(map_ + map_offset_), n, MADV_POPULATE_READ);
-      *chunk = std::string_view(map_ + map_offset_, n);
-      map_offset_ += n;
+    while (true) {
+      const ssize_t n = ::read(fd_, buffer_.data(), buffer_.size());
+      if (n < 0 && errno == EINTR) continue;
+      if (n < 0) error_ = errno;
+      if (n <= 0) return false;
+      *chunk = std::string_view(buffer_.data(), static_cast<size_t>(n));
       return true;
     }
-    buffer_.resize(kChunkBytes);
-    const size_t n = std::fread(buffer_.data(), 1, buffer_.size(), in_);
-    *chunk = std::string_view(buffer_.data(), n);
-    return n > 0;
   }
+  int error() const { return error_; }
 
  private:
-  static constexpr size_t kChunkBytes = 1 << 20;
-  FILE* const in_;
-  const char* map_ = nullptr;
-  size_t map_size_ = 0, map_offset_ = 0;
+  static constexpr size_t kChunkBytes = 256 << 10;
+  const int fd_;
   std::vector<char> buffer_;
+  int error_ = 0;
 };
 
 double Seconds(std::chrono::steady_clock::duration d) {
@@ -225,11 +205,12 @@ int RunLoad(const ServerAddress& server, const LoadOptions& options) {
                  std::strerror(errno));
     return 1;
   }
+  // For the progress line; the input is read with read(2) from its descriptor, so stdio's
+  // position is never moved (an fseek would leave the descriptor's offset wherever it liked).
   uint64_t total_bytes = 0;
-  if (in != stdin) {
-    std::fseek(in, 0, SEEK_END);
-    total_bytes = static_cast<uint64_t>(std::ftell(in));
-    std::fseek(in, 0, SEEK_SET);
+  struct stat st;
+  if (in != stdin && ::fstat(::fileno(in), &st) == 0 && S_ISREG(st.st_mode)) {
+    total_bytes = static_cast<uint64_t>(st.st_size);
   }
   const bool show_progress = options.progress && ::isatty(STDERR_FILENO);
   std::vector<std::unique_ptr<Lane>> lanes;
@@ -299,7 +280,8 @@ int RunLoad(const ServerAddress& server, const LoadOptions& options) {
     }
   }
   if (in != stdin) std::fclose(in);
-  if (!send_failed && !carry.empty()) {
+  const int read_error = input.error();
+  if (!send_failed && !carry.empty() && read_error == 0) {
     carry.push_back('\n');
     add_line(carry);
   }
@@ -307,6 +289,13 @@ int RunLoad(const ServerAddress& server, const LoadOptions& options) {
   for (auto& lane : lanes) synced = lane->Finish() && synced;
   const double secs = Seconds(std::chrono::steady_clock::now() - started);
   if (show_progress) std::fprintf(stderr, "\r\033[K");
+  if (read_error != 0) {
+    // What was read before the error was sent and synced; a partial last line was not.
+    std::fprintf(stderr, "strata load: reading %s failed after %llu bytes: %s\n",
+                 options.path.c_str(), static_cast<unsigned long long>(bytes_sent),
+                 std::strerror(read_error));
+    return 1;
+  }
 
   if (!synced) {
     for (auto& lane : lanes) {

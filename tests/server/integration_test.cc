@@ -377,6 +377,22 @@ TEST_F(IntegrationTest, BadLinesAreReportedByNumberAndGoodLinesLoad) {
   ExpectAggregates(*client, "", "v", "cpu", good);
 }
 
+TEST_F(IntegrationTest, LoadSaysWhichInputItCannotReadAndExitsOne) {
+  StartServer();
+  std::string out, err;
+  const std::string strata = StratadProcess::BinaryPath("tools/strata");
+  const std::string port = std::to_string(server_->port());
+  EXPECT_EQ(RunCommand({strata, "--port", port, "load", dir_.Sub("no-such.lp")}, "", &out, &err),
+            1);
+  EXPECT_NE(err.find("cannot open " + dir_.Sub("no-such.lp")), std::string::npos) << err;
+  err.clear();
+  // A directory opens, but reading it fails: that is an error, not an empty load.
+  EXPECT_EQ(RunCommand({strata, "--port", port, "load", dir_.path()}, "", &out, &err), 1);
+  EXPECT_NE(err.find("reading " + dir_.path() + " failed after 0 bytes: Is a directory"),
+            std::string::npos)
+      << err;
+}
+
 TEST_F(IntegrationTest, SigtermExitsZeroAndRestartKeepsDataAndSystemTimeGrows) {
   StartServer();
   auto client = Connect();
