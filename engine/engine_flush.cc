@@ -130,7 +130,11 @@ std::vector<Engine::FlushPart> Engine::SplitFlush(const FlushInputs& in) const {
   std::map<std::string, uint64_t, std::less<>> rows_by_region;
   in.frozen->ForEachSeries([&](SeriesId id, uint64_t rows) {
     const SeriesInfo* info = series_.Get(id);
-    if (info != nullptr) rows_by_region[std::string(RegionOf(*info))] += rows;
+    if (info == nullptr) return;
+    const std::string_view region = RegionOf(*info);
+    auto it = rows_by_region.find(region);  // no key string built per series
+    if (it == rows_by_region.end()) it = rows_by_region.emplace(region, 0).first;
+    it->second += rows;
   });
   if (rows_by_region.size() < 2) return parts;
   // Largest first, each to the part with fewer rows so far.

@@ -34,7 +34,7 @@ class InputChunks {
  public:
   explicit InputChunks(FILE* in) : fd_(::fileno(in)), buffer_(kChunkBytes) {}
 
-  // The next chunk; false at the end of the input (or a read error, reported by errno_value).
+  // The next chunk; false at the end of the input (or a read error, then error() says which).
   // The chunk stays valid until the next call.
   bool Next(std::string_view* chunk) {
     while (true) {
